@@ -1,0 +1,66 @@
+"""eventsapp: the event and enrolment manager of the Lahti-area employment network."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from eventsapp import config as settings
+from eventsapp.extensions import babel, csrf, db, mail, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. `config` overrides settings (tests use it); the mode comes from
+    EVENTSAPP_ENV: development (default), testing or production."""
+    import os
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=os.environ.get("EVENTSAPP_INSTANCE", str(ROOT / "instance")),
+    )
+    mode = (config or {}).get("ENV_NAME") or os.environ.get("EVENTSAPP_ENV", "development")
+    app.config.from_object(settings.CONFIGS.get(mode, settings.DevelopmentConfig))
+    app.config.update(config or {})
+    settings.check(app.config)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{app.instance_path}/eventsapp.db"
+
+    register_extensions(app)
+    register_blueprints(app)
+    from eventsapp import web
+
+    web.register(app)
+    from eventsapp import cli
+
+    cli.register(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from eventsapp import models  # noqa: F401 - the models must be known to the metadata
+    from eventsapp.database import configure_engine
+    from eventsapp.web import select_locale
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    mail.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(ROOT / "translations"),
+    )
+
+
+def register_blueprints(app: Flask) -> None:
+    from eventsapp.catalogue.routes import bp as catalogue
+    from eventsapp.enrolment.routes import bp as enrolment
+
+    app.register_blueprint(catalogue)
+    app.register_blueprint(enrolment)

@@ -1,0 +1,169 @@
+"""Queries and presentation data for the public calendar. Every page runs a fixed number of
+queries, whatever the number of events."""
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import get_locale, gettext, ngettext
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
+
+from eventsapp import eligibility
+from eventsapp.enrolment.services import seats_by_event
+from eventsapp.extensions import db
+from eventsapp.models import Category, Event, EventKind, EventSession, EventStatus, Organisation
+from eventsapp.municipalities import name_of
+from eventsapp.seats import Seats
+
+MAX_QUERY = 100
+
+
+@dataclass(frozen=True)
+class Filters:
+    category: str = ""
+    kind: str = ""
+    organisation: str = ""
+    q: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> "Filters":
+        kind = args.get("kind", "")
+        try:
+            page = max(1, min(int(args.get("page", "1")), 10_000))
+        except ValueError:
+            page = 1
+        return cls(
+            category=args.get("category", "")[:80],
+            kind=kind if kind in set(EventKind) else "",
+            organisation=args.get("organisation", "")[:80],
+            q=" ".join(args.get("q", "").split())[:MAX_QUERY],
+            page=page,
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.category or self.kind or self.organisation or self.q)
+
+
+@dataclass(frozen=True)
+class Card:
+    """One event in the calendar, with what the list shows about it."""
+
+    event: Event
+    seats: Seats
+    starts_at: datetime
+    ends_at: datetime
+    target_group: str
+
+
+@dataclass(frozen=True)
+class Page:
+    cards: list[Card]
+    total: int
+    page: int
+    pages: int
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def upcoming(filters: Filters, now: datetime, per_page: int) -> Page:
+    spans = (
+        select(
+            EventSession.event_id,
+            func.min(EventSession.starts_at).label("starts_at"),
+            func.max(EventSession.ends_at).label("ends_at"),
+        )
+        .group_by(EventSession.event_id)
+        .subquery()
+    )
+    stmt = (
+        select(Event, spans.c.starts_at, spans.c.ends_at)
+        .join(spans, spans.c.event_id == Event.id)
+        .join(Event.organisation)
+        .join(Event.category)
+        .where(Event.status == EventStatus.PUBLISHED, spans.c.ends_at >= now)
+    )
+    if filters.category:
+        stmt = stmt.where(Category.slug == filters.category)
+    if filters.kind:
+        stmt = stmt.where(Event.kind == filters.kind)
+    if filters.organisation:
+        stmt = stmt.where(Organisation.slug == filters.organisation)
+    for word in filters.q.split():
+        pattern = _like(word)
+        stmt = stmt.where(
+            or_(
+                Event.title.ilike(pattern, escape="\\"),
+                Event.summary.ilike(pattern, escape="\\"),
+                Event.description.ilike(pattern, escape="\\"),
+            )
+        )
+    total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    pages = max(1, math.ceil(total / per_page))
+    page = min(filters.page, pages)
+    rows = db.session.execute(
+        stmt.options(
+            contains_eager(Event.organisation),
+            contains_eager(Event.category),
+            selectinload(Event.sessions),
+            selectinload(Event.rules),
+        )
+        .order_by(spans.c.starts_at, Event.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    seats = seats_by_event(row[0] for row in rows)
+    cards = [
+        Card(
+            event=event,
+            seats=seats[event.id],
+            starts_at=_aware(starts_at),
+            ends_at=_aware(ends_at),
+            target_group=target_group(event),
+        )
+        for event, starts_at, ends_at in rows
+    ]
+    return Page(cards=cards, total=total, page=page, pages=pages)
+
+
+def _aware(value: datetime) -> datetime:
+    """Aggregates bypass the column type on SQLite: give them back their UTC zone."""
+    from eventsapp.database import UTCDateTime
+
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return UTCDateTime().process_result_value(value, None)
+
+
+def filter_choices() -> tuple[list[Category], list[Organisation]]:
+    categories = db.session.execute(select(Category).order_by(Category.position)).scalars()
+    organisations = db.session.execute(select(Organisation).order_by(Organisation.name)).scalars()
+    return list(categories), list(organisations)
+
+
+def target_group(event: Event) -> str:
+    """The target group in one line: the organiser's own words, or the rules described."""
+    if event.target_group:
+        return event.target_group
+    locale = str(get_locale() or "fi")
+    parts = [
+        eligibility.describe(
+            rule.to_rule(), translate=gettext, municipality_name=lambda c: name_of(c, locale)
+        )
+        for rule in event.rules
+        if rule.kind != "question"
+    ]
+    return "; ".join(parts) if parts else gettext("Everyone is welcome")
+
+
+def seats_text(seats: Seats) -> str:
+    if seats.availability == "open":
+        return ngettext("%(num)d seat left", "%(num)d seats left", seats.left)
+    if seats.availability == "waitlist":
+        return gettext("Full: you can join the waiting list")
+    return gettext("Full")

@@ -1,0 +1,305 @@
+"""The demo network: the network's categories, four member organisations and their events.
+
+Dates are computed from today, so the demo never looks stale: the Miestämö campus visits fall
+in the coming June and the autumn after it, the course starts at the beginning of the coming
+September, and a few other events fall in the weeks ahead.
+"""
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete
+
+from eventsapp.eligibility import LAHTI_REGION
+from eventsapp.extensions import db
+from eventsapp.models import (
+    AttendanceMode,
+    Category,
+    EligibilityRule,
+    Enrolment,
+    EnrolmentStatus,
+    Event,
+    EventKind,
+    EventSession,
+    EventStatus,
+    Organisation,
+    email_key,
+)
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+
+CATEGORIES = [
+    ("ammatinvalinta-ja-urasuunnittelu", "Ammatinvalinta ja urasuunnittelu",
+     "Yrkesval och karriärplanering", "Career choice and career planning"),
+    ("koulutuspalvelut", "Koulutuspalvelut", "Utbildningstjänster",
+     "Education and training services"),
+    ("kuntoutuksen-palvelut", "Kuntoutuksen palvelut", "Rehabiliteringstjänster",
+     "Rehabilitation services"),
+    ("tyokyvyn-arviointi-ja-kartoitus", "Työkyvyn arvioinnin palvelut ja kartoituspalvelut",
+     "Bedömning av arbetsförmåga och kartläggning", "Work-ability assessment and mapping"),
+    ("tyollistamisen-palvelut", "Työllistämisen palvelut", "Sysselsättningstjänster",
+     "Employment services"),
+    ("tyopajatoiminta", "Työpajatoiminta", "Verkstadsverksamhet", "Workshop activities"),
+    ("valmennuspalvelut", "Valmennuspalvelut", "Coachningstjänster", "Coaching services"),
+    ("muut-palvelut", "Muut palvelut", "Övriga tjänster", "Other services"),
+]  # fmt: skip
+
+ORGANISATIONS = [
+    ("lab", "LAB-ammattikorkeakoulu (Miestämö)", "LAB", "https://lab.fi", "miestamo@lab.fi"),
+    ("ohjaamo-lahti", "Ohjaamo Lahti", "Ohjaamo", "https://ohjaamolahti.fi", "ohjaamo@lahti.fi"),
+    ("dila", "Lahden Diakonialaitos", "DILA", "https://dila.fi", "tyollisyys@dila.fi"),
+    ("kirjasto", "Lahden kaupunginkirjasto", "Kirjasto", "https://lahdenkaupunginkirjasto.fi",
+     "kirjasto@lahti.fi"),
+]  # fmt: skip
+
+LAB_CAMPUS = ("LAB-kampus, Mukkulankatu 19, Lahti", "Mukkulankatu 19, 15210 Lahti")
+MAIN_LIBRARY = ("Lahden pääkirjasto", "Kirkkokatu 31, 15140 Lahti")
+DILA_HOUSE = ("Diakonialaitos, Harjukatu 46", "Harjukatu 46, 15100 Lahti")
+
+CAMPUS_VISIT_TEXT = """\
+Tule tutustumaan nykypäivän korkeakouluopiskeluun matalalla kynnyksellä! Kampustutustumisessa
+
+- kierrämme LAB-ammattikorkeakoulun kampuksella ja näemme, miltä opiskelu näyttää tänään,
+- selvitämme toiminnallisesti ammatinvalinta- ja uravaihtoehtojasi,
+- keskustelemme oman osaamisen tunnistamisesta sekä tulevaisuuden toiveista ja tavoitteista.
+
+Jokainen päivä on oma pieni ryhmänsä. Ennakkotietoja ei tarvita – tule sellaisena kuin olet.
+Tutustuminen on osa *Miestämö – hybridillä työelämään* -hanketta, joka vahvistaa erityisesti
+miesten työllistymistä ja uusien koulutusurien löytämistä.
+"""
+
+COURSE_TEXT = """\
+Lyhytkurssi nuorille miehille, jotka haluavat vahvistaa työelämässä tarvittavia digitaitoja ja
+oppia tunnistamaan ja sanoittamaan omia vahvuuksiaan. Kurssi on suunniteltu yhdessä
+**Ohjaamo Lahden** kanssa.
+
+Kurssilla mm.
+
+1. sähköposti, kalenteri ja verkkotapaamiset työnhaussa,
+2. työnhakuprofiili ja CV verkossa,
+3. omien vahvuuksien sanoittaminen.
+
+Yksi ilmoittautuminen kattaa kaikki kurssin tapaamiset.
+"""
+
+
+def next_month_start(today: date, month: int) -> date:
+    """The first day of the next `month` that is still ahead of today."""
+    year = today.year if today < date(today.year, month, 1) else today.year + 1
+    return date(year, month, 1)
+
+
+def weekday_on_or_after(day: date, weekday: int) -> date:
+    return day + timedelta(days=(weekday - day.weekday()) % 7)
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), HELSINKI).astimezone(UTC)
+
+
+def session(day: date, start: tuple[int, int], end: tuple[int, int], place=("", ""), **kw):
+    return EventSession(
+        starts_at=at(day, *start),
+        ends_at=at(day, *end),
+        place=place[0],
+        address=place[1],
+        **kw,
+    )
+
+
+def clear() -> None:
+    for model in (Enrolment, EligibilityRule, EventSession, Event, Organisation, Category):
+        db.session.execute(delete(model))
+
+
+def seed(today: date | None = None) -> str:
+    today = today or datetime.now(HELSINKI).date()
+    categories = {
+        slug: Category(slug=slug, position=i, name_fi=fi, name_sv=sv, name_en=en)
+        for i, (slug, fi, sv, en) in enumerate(CATEGORIES, start=1)
+    }
+    orgs = {
+        slug: Organisation(slug=slug, name=name, short_name=short, website=web, email=mail)
+        for slug, name, short, web, mail in ORGANISATIONS
+    }
+    db.session.add_all([*categories.values(), *orgs.values()])
+
+    events: list[Event] = []
+
+    def add(**kw) -> Event:
+        event = Event(status=EventStatus.PUBLISHED, **kw)
+        events.append(event)
+        db.session.add(event)
+        return event
+
+    june = next_month_start(today, 6)
+    autumn = date(june.year, 9, 1)
+    visit_days = [
+        weekday_on_or_after(june + timedelta(days=7), 1),
+        weekday_on_or_after(june + timedelta(days=9), 3),
+        weekday_on_or_after(june + timedelta(days=14), 1),
+        weekday_on_or_after(autumn + timedelta(days=14), 2),
+        weekday_on_or_after(date(june.year, 10, 1), 2),
+        weekday_on_or_after(date(june.year, 10, 15), 2),
+    ]
+    for day in visit_days:
+        add(
+            organisation=orgs["lab"],
+            category=categories["koulutuspalvelut"],
+            kind=EventKind.CAMPUS_VISIT,
+            title=f"Miestämö: kampustutustuminen {day.day}.{day.month}.",
+            summary="Matalan kynnyksen tutustuminen ammattikorkeakouluopiskeluun ja uravaihtoehtoihin.",
+            description=CAMPUS_VISIT_TEXT,
+            capacity=8,
+            waitlist_enabled=True,
+            waitlist_cap=5,
+            contact_name="Kati Ojala",
+            contact_email="miestamo@lab.fi",
+            contact_phone="044 708 1234",
+            accessibility="Kampus on esteetön: hissi kaikkiin kerroksiin, esteetön WC 1. kerroksessa.",
+            what_to_bring="Ei mitään erityistä. Kahvit tarjotaan.",
+            sessions=[session(day, (10, 0), (13, 0), LAB_CAMPUS, room="Aula, B-rakennus")],
+            rules=[EligibilityRule(kind="gender", strict=False, allowed=["male"])],
+        )
+
+    september = next_month_start(today, 9)
+    first = weekday_on_or_after(september, 1)  # the first Tuesday of September
+    add(
+        organisation=orgs["lab"],
+        category=categories["koulutuspalvelut"],
+        kind=EventKind.COURSE,
+        title="Työelämän digitaidot haltuun",
+        summary="Lyhytkurssi nuorille miehille työelämän digitaidoista ja omista vahvuuksista.",
+        description=COURSE_TEXT,
+        capacity=12,
+        waitlist_enabled=True,
+        contact_name="Ohjaamo Lahti / Miestämö",
+        contact_email="ohjaamo@lahti.fi",
+        contact_phone="044 416 2000",
+        accessibility="Pääkirjasto on esteetön; sisäänkäynti Kirkkokadulta, hissi 2. kerrokseen.",
+        what_to_bring="Oma puhelin tai läppäri, jos sellainen on. Lainakoneita on paikalla.",
+        sessions=[
+            session(first + timedelta(weeks=week), (13, 0), (15, 0), MAIN_LIBRARY, room="Ryhmätila Aatos")
+            for week in range(5)
+        ],
+        rules=[
+            EligibilityRule(position=1, kind="age", strict=True, min_age=18, max_age=29),
+            EligibilityRule(
+                position=2, kind="municipality", strict=False, allowed=sorted(LAHTI_REGION)
+            ),
+            EligibilityRule(position=3, kind="gender", strict=False, allowed=["male"]),
+        ],
+    )
+
+    soon = today + timedelta(days=7)
+    add(
+        organisation=orgs["dila"],
+        category=categories["tyopajatoiminta"],
+        kind=EventKind.OTHER,
+        title="Työnhakupaja: CV kuntoon yhdessä",
+        summary="Tule tekemään CV ja työhakemus valmiiksi ohjaajan kanssa.",
+        description="Tuo mukanasi luonnos tai aloita tyhjästä. Ohjaaja auttaa, kahvia on tarjolla.",
+        capacity=10,
+        contact_name="DILA työllisyyspalvelut",
+        contact_email="tyollisyys@dila.fi",
+        accessibility="Esteetön sisäänkäynti pihan puolelta.",
+        sessions=[session(weekday_on_or_after(soon, 2), (9, 0), (12, 0), DILA_HOUSE)],
+        rules=[
+            EligibilityRule(kind="employment_status", strict=False, allowed=["unemployed", "laid_off"])
+        ],
+    )
+    add(
+        organisation=orgs["ohjaamo-lahti"],
+        category=categories["valmennuspalvelut"],
+        kind=EventKind.OTHER,
+        title="Verkkovalmennus: työhaastatteluun valmistautuminen",
+        summary="Tunnin etävalmennus Teamsissa alle 30-vuotiaille.",
+        description="Harjoittelemme yleisimpiä haastattelukysymyksiä ja sitä, miten kerrot osaamisestasi.",
+        attendance_mode=AttendanceMode.ONLINE,
+        language="fi,en",
+        capacity=25,
+        waitlist_enabled=False,
+        contact_name="Ohjaamo Lahti",
+        contact_email="ohjaamo@lahti.fi",
+        sessions=[
+            session(
+                weekday_on_or_after(soon + timedelta(days=3), 3),
+                (14, 0),
+                (15, 0),
+                ("Teams", ""),
+                online_url="https://teams.example.fi/ohjaamo-haastattelu",
+            )
+        ],
+        rules=[EligibilityRule(kind="age", strict=True, max_age=29)],
+    )
+    add(
+        organisation=orgs["kirjasto"],
+        category=categories["muut-palvelut"],
+        kind=EventKind.OTHER,
+        title="Digitukea työnhakuun kirjastossa",
+        summary="Apua työnhakusivustoihin, sähköiseen tunnistautumiseen ja sähköpostiin.",
+        description="Digituki auttaa kädestä pitäen. Voit osallistua paikan päällä tai etänä.",
+        attendance_mode=AttendanceMode.HYBRID,
+        capacity=15,
+        contact_name="Lahden kaupunginkirjasto, digituki",
+        contact_email="kirjasto@lahti.fi",
+        accessibility="Induktiosilmukka ja esteetön sisäänkäynti.",
+        sessions=[
+            session(
+                weekday_on_or_after(today + timedelta(days=10), 0),
+                (12, 0),
+                (14, 0),
+                MAIN_LIBRARY,
+                room="Digitupa",
+                online_url="https://meet.example.fi/digituki",
+            )
+        ],
+    )
+    full = add(
+        organisation=orgs["dila"],
+        category=categories["tyollistamisen-palvelut"],
+        kind=EventKind.OTHER,
+        title="Rekrytointiaamupäivä: kaupan ja logistiikan työpaikat",
+        summary="Tapaa työnantajia kasvokkain ja hae töitä suoraan paikan päällä.",
+        description="Mukana viisi lahtelaista työnantajaa. Ota mukaan CV, jos sinulla on sellainen.",
+        capacity=3,
+        waitlist_enabled=True,
+        waitlist_cap=10,
+        contact_name="DILA työllisyyspalvelut",
+        contact_email="tyollisyys@dila.fi",
+        sessions=[session(weekday_on_or_after(soon + timedelta(days=7), 3), (9, 0), (11, 30), DILA_HOUSE)],
+    )
+    draft = Event(
+        organisation=orgs["ohjaamo-lahti"],
+        category=categories["ammatinvalinta-ja-urasuunnittelu"],
+        kind=EventKind.OTHER,
+        status=EventStatus.DRAFT,
+        title="Uraohjausta ilman ajanvarausta (luonnos)",
+        description="Ei vielä julkaistu.",
+        sessions=[session(soon, (10, 0), (12, 0), ("Ohjaamo Lahti", "Vapaudenkatu 10, Lahti"))],
+    )
+    db.session.add(draft)
+    db.session.flush()
+
+    people = [("Matti", "Virtanen"), ("Juha", "Korhonen"), ("Mikko", "Nieminen"),
+              ("Antti", "Mäkinen"), ("Ville", "Hämäläinen")]  # fmt: skip
+    now = datetime.now(UTC)
+    for i, (first_name, last_name) in enumerate(people):
+        status = EnrolmentStatus.CONFIRMED if i < full.capacity else EnrolmentStatus.WAITLISTED
+        address = f"{first_name}.{last_name}@example.fi".lower().replace("ä", "a")
+        db.session.add(
+            Enrolment(
+                event_id=full.id,
+                status=status,
+                first_name=first_name,
+                last_name=last_name,
+                email=address,
+                email_key=email_key(address),
+                consent_at=now,
+                created_at=now + timedelta(seconds=i),
+                status_changed_at=now + timedelta(seconds=i),
+                queued_at=now + timedelta(seconds=i) if status == EnrolmentStatus.WAITLISTED else None,
+            )
+        )
+    return f"{len(categories)} categories, {len(orgs)} organisations, {len(events) + 1} events"
+

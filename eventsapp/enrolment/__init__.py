@@ -1,0 +1,1 @@
+"""Enrolment without an account: the form, eligibility, seats, the manage link."""

@@ -1,0 +1,201 @@
+"""The enrolment form: a few fixed fields, plus only the questions this event's rules need."""
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, EmailField, RadioField, SelectField, StringField
+from wtforms import TelField, TextAreaField
+from wtforms.validators import (
+    AnyOf,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from eventsapp import eligibility, municipalities
+from eventsapp.enrolment.services import Applicant
+
+GENDER_LABELS = {
+    "male": _l("Man"),
+    "female": _l("Woman"),
+    "other": _l("Other"),
+    "undisclosed": _l("I prefer not to say"),
+}
+EMPLOYMENT_LABELS = {
+    "unemployed": _l("Unemployed job seeker"),
+    "laid_off": _l("Laid off"),
+    "student": _l("Student"),
+    "employed": _l("Employed"),
+    "outside_labour_force": _l("Outside the labour force (for example at home or retired)"),
+}
+YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]
+
+
+class BirthDateField(DateField):
+    """A date of birth as YYYY-MM-DD, with a message a person understands."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None  # InputRequired says what is missing
+            return
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(
+                _l("Enter your date of birth as year-month-day, for example 2001-03-15.")
+            ) from error
+
+
+def past_birth_date(_form, field) -> None:
+    if field.data is None:
+        return
+    if field.data > date.today():  # noqa: DTZ011 - a birth date is a local calendar date
+        raise ValidationError(_l("The date of birth cannot be in the future."))
+    if field.data.year < 1900:
+        raise ValidationError(_l("Check the year of your date of birth."))
+
+
+def known_municipality(_form, field) -> None:
+    found = municipalities.lookup(field.data or "")
+    if found is None:
+        raise ValidationError(_l("Choose your municipality from the list."))
+    field.data = found.code
+
+
+class EnrolmentForm(FlaskForm):
+    first_name = StringField(
+        _l("First name"),
+        validators=[InputRequired(_l("Enter your first name.")), Length(max=100)],
+        render_kw={"autocomplete": "given-name"},
+    )
+    last_name = StringField(
+        _l("Last name"),
+        validators=[InputRequired(_l("Enter your last name.")), Length(max=100)],
+        render_kw={"autocomplete": "family-name"},
+    )
+    email = EmailField(
+        _l("Email"),
+        validators=[
+            InputRequired(_l("Enter your email address.")),
+            Length(max=254),
+            Email(_l("Enter an email address like name@example.fi."), check_deliverability=False),
+        ],
+        description=_l("We send the confirmation and the calendar invitation here."),
+        render_kw={"autocomplete": "email", "inputmode": "email"},
+    )
+    phone = TelField(
+        _l("Phone (optional)"),
+        validators=[
+            Optional(),
+            Length(max=40),
+            Regexp(r"^\+?[0-9 ()\-]{5,}$", message=_l("Enter a phone number like 040 123 4567.")),
+        ],
+        render_kw={"autocomplete": "tel"},
+    )
+    notes = TextAreaField(
+        _l("Anything we should know? (optional)"),
+        validators=[Optional(), Length(max=2000)],
+        description=_l("For example accessibility needs or a diet. At most 2000 characters."),
+    )
+    consent = BooleanField(
+        _l("I have read the privacy notice and agree that my details are used for this event."),
+        validators=[InputRequired(_l("You must agree to the privacy notice to enrol."))],
+    )
+
+    question_fields: tuple[str, ...] = ()
+    rule_field_names: tuple[str, ...] = ()
+
+    def rule_fields(self) -> list:
+        """The target-group questions, in the order the rules engine gives them."""
+        return [self[name] for name in self.rule_field_names]
+
+    def ordered_fields(self) -> list:
+        """Every field in the order the form shows it (and the error summary lists it)."""
+        details = [self.first_name, self.last_name, self.email, self.phone]
+        return [*details, *self.rule_fields(), self.notes, self.consent]
+
+    def to_applicant(self, locale: str) -> Applicant:
+        def value(name: str):
+            field = getattr(self, name, None)
+            return field.data if field is not None else None
+
+        return Applicant(
+            first_name=self.first_name.data.strip(),
+            last_name=self.last_name.data.strip(),
+            email=self.email.data.strip(),
+            phone=(self.phone.data or "").strip(),
+            birth_date=value("birth_date"),
+            municipality=value("municipality"),
+            gender=value("gender"),
+            employment_status=value("employment_status"),
+            answers={
+                int(name.removeprefix("q_")): getattr(self, name).data == "yes"
+                for name in self.question_fields
+            },
+            notes=(self.notes.data or "").strip(),
+            locale=locale,
+        )
+
+
+def municipality_choices(locale: str) -> dict:
+    home, others = municipalities.grouped(locale)
+    return {
+        str(_l("Päijät-Häme")): [(m.code, m.name(locale)) for m in home],
+        str(_l("Other municipalities")): [(m.code, m.name(locale)) for m in others],
+    }
+
+
+def form_for(rules: list[eligibility.Rule], locale: str, **kwargs) -> EnrolmentForm:
+    """An enrolment form with exactly the questions these rules need (data minimisation)."""
+    needed = eligibility.fields_needed(rules)
+    questions = {f"q_{rule.id}": rule for rule in rules if rule.kind == "question"}
+    fields = {}
+    if "birth_date" in needed:
+        fields["birth_date"] = BirthDateField(
+            _l("Date of birth"),
+            validators=[InputRequired(_l("Enter your date of birth.")), past_birth_date],
+            description=_l("Year-month-day, for example 2001-03-15."),
+            render_kw={"autocomplete": "bday", "type": "date", "max": date.today().isoformat()},  # noqa: DTZ011
+        )
+    if "municipality" in needed:
+        fields["municipality"] = SelectField(
+            _l("Municipality of residence"),
+            choices=municipality_choices(locale),
+            validate_choice=False,
+            validators=[InputRequired(_l("Choose your municipality.")), known_municipality],
+        )
+    if "gender" in needed:
+        fields["gender"] = RadioField(
+            _l("Gender"),
+            choices=list(GENDER_LABELS.items()),
+            validate_choice=False,
+            validators=[InputRequired(_l("Choose one.")), AnyOf(GENDER_LABELS, _l("Choose one."))],
+        )
+    if "employment_status" in needed:
+        fields["employment_status"] = RadioField(
+            _l("Your situation at the moment"),
+            choices=list(EMPLOYMENT_LABELS.items()),
+            validate_choice=False,
+            validators=[
+                InputRequired(_l("Choose one.")),
+                AnyOf(EMPLOYMENT_LABELS, _l("Choose one.")),
+            ],
+        )
+    for name, rule in questions.items():
+        fields[name] = RadioField(
+            rule.text,
+            choices=YES_NO,
+            validate_choice=False,
+            validators=[
+                InputRequired(_l("Answer yes or no.")),
+                AnyOf(("yes", "no"), _l("Answer yes or no.")),
+            ],
+        )
+    form_class = type("EventEnrolmentForm", (EnrolmentForm,), fields)
+    form_class.question_fields = tuple(questions)
+    form_class.rule_field_names = needed
+    return form_class(**kwargs)

@@ -1,0 +1,98 @@
+"""Views of enrolment: the form, the manage page and cancelling. Thin: parse, call, commit."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from eventsapp.catalogue.services import target_group
+from eventsapp.database import utcnow
+from eventsapp.enrolment import services
+from eventsapp.enrolment.forms import form_for
+from eventsapp.enrolment.services import EnrolmentRefused
+from eventsapp.extensions import db
+from eventsapp.models import EventStatus, Window, enrolment_window
+
+bp = Blueprint("enrolment", __name__)
+
+REFUSALS = {
+    EnrolmentRefused.UNAVAILABLE: _l("This event is not open for enrolment."),
+    EnrolmentRefused.NOT_YET: _l("Enrolment has not opened yet."),
+    EnrolmentRefused.CLOSED: _l("Enrolment has closed."),
+    EnrolmentRefused.CANCELLED: _l("This event has been cancelled."),
+    EnrolmentRefused.FULL: _l("Sorry, the event filled up just now. There are no seats left."),
+}
+DUPLICATE = _l(
+    "You have already enrolled in this event with this email address. "
+    "Use the link in your confirmation to see or cancel your enrolment."
+)
+
+
+def _published_event(event_id: int):
+    event = services.load_event(event_id)
+    if event is None or event.status == EventStatus.DRAFT:
+        abort(404)
+    return event
+
+
+@bp.route("/events/<int:event_id>/enrol", methods=["GET", "POST"])
+def enrol(event_id: int):
+    event = _published_event(event_id)
+    locale = str(get_locale())
+    form = form_for(event.eligibility_rules(), locale)
+    window = enrolment_window(event, utcnow())
+    refusal, verdict = None, None
+    if window != Window.OPEN:
+        refusal = REFUSALS[services.refusal_for(window)]
+    elif form.validate_on_submit():
+        try:
+            enrolment = services.enrol(event.id, form.to_applicant(locale))
+        except EnrolmentRefused as refused:
+            db.session.rollback()
+            if refused.reason == EnrolmentRefused.DUPLICATE:
+                form.email.errors = [*form.email.errors, DUPLICATE]
+            elif refused.reason == EnrolmentRefused.INELIGIBLE:
+                verdict = refused.verdict
+            else:
+                refusal = REFUSALS[refused.reason]
+            event = _published_event(event_id)
+        else:
+            db.session.commit()
+            flash(_l("Thank you! Your enrolment has been received."), "success")
+            return redirect(url_for("enrolment.manage", token=enrolment.token), code=303)
+    return render_template(
+        "enrolment/form.html",
+        event=event,
+        form=form,
+        refusal=refusal,
+        verdict=verdict,
+        reasons=services.explain(verdict) if verdict else [],
+        target_group=target_group(event),
+        seats=services.seats_of(event),
+    )
+
+
+@bp.get("/enrolments/<token>")
+def manage(token: str):
+    enrolment = services.by_token(token)
+    if enrolment is None:
+        abort(404)
+    event = services.load_event(enrolment.event_id, published_only=False)
+    reasons = services.review_reasons(enrolment, event)
+    return render_template(
+        "enrolment/manage.html",
+        enrolment=enrolment,
+        event=event,
+        position=services.waitlist_position(enrolment),
+        reasons=reasons,
+        can_cancel=enrolment.is_active,
+    )
+
+
+@bp.post("/enrolments/<token>/cancel")
+def cancel(token: str):
+    enrolment = services.cancel(token)
+    if enrolment is None:
+        abort(404)
+    db.session.commit()
+    flash(_l("Your enrolment has been cancelled."), "success")
+    return redirect(url_for("enrolment.manage", token=token), code=303)

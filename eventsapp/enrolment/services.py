@@ -1,0 +1,311 @@
+"""Enrolment: the unit of work behind the form, the manage page and every status change.
+
+Services change the session and flush; the caller commits once. Seats are counted and taken
+under a lock on the event (eventsapp.database.lock_for_update), so the capacity holds under any
+number of concurrent enrolments and cancellations.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from eventsapp import eligibility
+from eventsapp.database import lock_for_update, utcnow
+from eventsapp.extensions import db
+from eventsapp.models import (
+    ACTIVE_STATUSES,
+    Enrolment,
+    EnrolmentStatus,
+    Event,
+    EventStatus,
+    Window,
+    email_key,
+    enrolment_window,
+)
+from eventsapp.seats import Placement, Seats
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """What a person gave in the enrolment form, already validated and normalised."""
+
+    first_name: str
+    last_name: str
+    email: str
+    phone: str = ""
+    birth_date: date | None = None
+    municipality: str | None = None
+    gender: str | None = None
+    employment_status: str | None = None
+    answers: dict[int, bool] = field(default_factory=dict)
+    notes: str = ""
+    locale: str = "fi"
+
+    def facts(self) -> eligibility.Applicant:
+        return eligibility.Applicant(
+            birth_date=self.birth_date,
+            municipality=self.municipality,
+            gender=self.gender,
+            employment_status=self.employment_status,
+            answers=self.answers,
+        )
+
+
+class EnrolmentRefused(Exception):
+    """The enrolment was not taken; `reason` says why, `verdict` carries eligibility reasons."""
+
+    UNAVAILABLE = "unavailable"
+    NOT_YET = "not_yet"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+    FULL = "full"
+    DUPLICATE = "duplicate"
+    INELIGIBLE = "ineligible"
+
+    def __init__(self, reason: str, verdict: eligibility.Verdict | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.verdict = verdict
+
+
+_WINDOW_REFUSALS = {
+    Window.NOT_YET: EnrolmentRefused.NOT_YET,
+    Window.CLOSED: EnrolmentRefused.CLOSED,
+    Window.CANCELLED: EnrolmentRefused.CANCELLED,
+}
+
+
+def refusal_for(window: Window) -> str:
+    """Why an enrolment is refused while the window is not open."""
+    return _WINDOW_REFUSALS[window]
+
+
+def explain(verdict: eligibility.Verdict) -> list[str]:
+    """The verdict's reasons in the person's language."""
+    from flask_babel import format_date, gettext
+
+    return [reason.message(gettext, format_date) for reason in verdict.reasons]
+
+
+def facts_of(enrolment: Enrolment) -> eligibility.Applicant:
+    return eligibility.Applicant(
+        birth_date=enrolment.birth_date,
+        municipality=enrolment.municipality,
+        gender=enrolment.gender,
+        employment_status=enrolment.employment_status,
+        answers={int(k): v for k, v in (enrolment.answers or {}).items()},
+    )
+
+
+def review_reasons(enrolment: Enrolment, event: Event) -> list[str]:
+    """Why a pending enrolment waits for the organiser, judged by the event's rules now."""
+    if enrolment.status != EnrolmentStatus.PENDING:
+        return []
+    verdict = eligibility.evaluate(event.eligibility_rules(), facts_of(enrolment), rule_date(event))
+    return explain(verdict)
+
+
+def rule_date(event: Event) -> date:
+    """The date the target-group rules are judged on: the first session's, in Helsinki."""
+    first = event.first_session
+    return (first.starts_at if first else utcnow()).astimezone(HELSINKI).date()
+
+
+def load_event(event_id: int, *, published_only: bool = True) -> Event | None:
+    """An event with its organisation, category, sessions and rules, in a fixed 4 queries."""
+    stmt = (
+        select(Event)
+        .where(Event.id == event_id)
+        .options(
+            selectinload(Event.organisation),
+            selectinload(Event.category),
+            selectinload(Event.sessions),
+            selectinload(Event.rules),
+        )
+    )
+    if published_only:
+        stmt = stmt.where(Event.status.in_((EventStatus.PUBLISHED, EventStatus.CANCELLED)))
+    return db.session.execute(stmt).scalar_one_or_none()
+
+
+def seats_by_event(events: Iterable[Event]) -> dict[int, Seats]:
+    """Seat counts of many events in one query."""
+    events = list(events)
+    counts: dict[tuple[int, str], int] = {}
+    if events:
+        rows = db.session.execute(
+            select(Enrolment.event_id, Enrolment.status, func.count())
+            .where(
+                Enrolment.event_id.in_([e.id for e in events]),
+                Enrolment.status.in_((EnrolmentStatus.CONFIRMED, EnrolmentStatus.WAITLISTED)),
+            )
+            .group_by(Enrolment.event_id, Enrolment.status)
+        )
+        counts = {(event_id, status): n for event_id, status, n in rows}
+    return {
+        e.id: Seats(
+            capacity=e.capacity,
+            waitlist_enabled=e.waitlist_enabled,
+            waitlist_cap=e.waitlist_cap,
+            confirmed=counts.get((e.id, EnrolmentStatus.CONFIRMED), 0),
+            waitlisted=counts.get((e.id, EnrolmentStatus.WAITLISTED), 0),
+        )
+        for e in events
+    }
+
+
+def seats_of(event: Event) -> Seats:
+    return seats_by_event([event])[event.id]
+
+
+def _lock_event(event_id: int) -> Event | None:
+    """Lock the event for the rest of the unit of work and load what the decision needs."""
+    event = lock_for_update(db.session, Event, event_id)
+    if event is not None:
+        db.session.execute(
+            select(Event)
+            .where(Event.id == event_id)
+            .options(selectinload(Event.sessions), selectinload(Event.rules))
+        )
+    return event
+
+
+def enrol(event_id: int, applicant: Applicant, now: datetime | None = None) -> Enrolment:
+    """Take an enrolment, or raise EnrolmentRefused. Confirmed, waitlisted or pending."""
+    now = now or utcnow()
+    event = _lock_event(event_id)
+    if event is None or event.status == EventStatus.DRAFT:
+        raise EnrolmentRefused(EnrolmentRefused.UNAVAILABLE)
+    window = enrolment_window(event, now)
+    if window != Window.OPEN:
+        raise EnrolmentRefused(_WINDOW_REFUSALS[window])
+
+    verdict = eligibility.evaluate(event.eligibility_rules(), applicant.facts(), rule_date(event))
+    if verdict.ineligible:
+        raise EnrolmentRefused(EnrolmentRefused.INELIGIBLE, verdict)
+
+    key = email_key(applicant.email)
+    if _active_enrolment_exists(event_id, key):
+        raise EnrolmentRefused(EnrolmentRefused.DUPLICATE)
+
+    if verdict.needs_review:
+        status = EnrolmentStatus.PENDING
+    else:
+        placement = seats_of(event).place()
+        if placement == Placement.FULL:
+            raise EnrolmentRefused(EnrolmentRefused.FULL, verdict)
+        status = EnrolmentStatus(placement.value)
+
+    enrolment = Enrolment(
+        event_id=event.id,
+        status=status,
+        first_name=applicant.first_name,
+        last_name=applicant.last_name,
+        email=applicant.email.strip(),
+        email_key=key,
+        phone=applicant.phone,
+        birth_date=applicant.birth_date,
+        municipality=applicant.municipality,
+        gender=applicant.gender,
+        employment_status=applicant.employment_status,
+        answers={str(k): v for k, v in applicant.answers.items()},
+        missed_rule_ids=[reason.rule_id for reason in verdict.reasons],
+        notes=applicant.notes,
+        locale=applicant.locale,
+        consent_at=now,
+        created_at=now,
+        status_changed_at=now,
+        queued_at=now if status == EnrolmentStatus.WAITLISTED else None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(enrolment)
+    except IntegrityError as error:  # the database's own guard against a duplicate
+        raise EnrolmentRefused(EnrolmentRefused.DUPLICATE) from error
+    return enrolment
+
+
+def _active_enrolment_exists(event_id: int, key: str) -> bool:
+    return db.session.execute(
+        select(Enrolment.id).where(
+            Enrolment.event_id == event_id,
+            Enrolment.email_key == key,
+            Enrolment.status.in_(ACTIVE_STATUSES),
+        )
+    ).first() is not None
+
+
+def by_token(token: str) -> Enrolment | None:
+    if not token or len(token) > 64:
+        return None
+    return db.session.execute(
+        select(Enrolment).where(Enrolment.token == token)
+    ).scalar_one_or_none()
+
+
+def cancel(token: str, now: datetime | None = None) -> Enrolment | None:
+    """Cancel an enrolment by its token; a freed seat goes to the head of the waiting list.
+
+    Returns None for an unknown token. Cancelling a cancelled enrolment changes nothing.
+    """
+    found = by_token(token)
+    if found is None:
+        return None
+    event_id = found.event_id
+    _lock_event(event_id)
+    enrolment = db.session.execute(
+        select(Enrolment)
+        .where(Enrolment.token == token)
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    if not enrolment.can_move_to(EnrolmentStatus.CANCELLED):
+        return enrolment
+    enrolment.move_to(EnrolmentStatus.CANCELLED, now)
+    db.session.flush()
+    promote_from_waitlist(event_id, now)
+    return enrolment
+
+
+def promote_from_waitlist(event_id: int, now: datetime | None = None) -> list[Enrolment]:
+    """Give free seats to the head of the waiting list. The caller holds the event's lock."""
+    event = db.session.get(Event, event_id)
+    count = seats_of(event).promotable()
+    if count == 0:
+        return []
+    promoted = list(
+        db.session.execute(
+            select(Enrolment)
+            .where(
+                Enrolment.event_id == event_id,
+                Enrolment.status == EnrolmentStatus.WAITLISTED,
+            )
+            .order_by(Enrolment.queued_at, Enrolment.id)
+            .limit(count)
+        ).scalars()
+    )
+    for enrolment in promoted:
+        enrolment.move_to(EnrolmentStatus.CONFIRMED, now)
+    db.session.flush()
+    return promoted
+
+
+def waitlist_position(enrolment: Enrolment) -> int | None:
+    """1 for the head of the waiting list; None when not waitlisted."""
+    if enrolment.status != EnrolmentStatus.WAITLISTED:
+        return None
+    ahead = db.session.execute(
+        select(func.count()).where(
+            Enrolment.event_id == enrolment.event_id,
+            Enrolment.status == EnrolmentStatus.WAITLISTED,
+            (Enrolment.queued_at < enrolment.queued_at)
+            | ((Enrolment.queued_at == enrolment.queued_at) & (Enrolment.id < enrolment.id)),
+        )
+    ).scalar_one()
+    return ahead + 1

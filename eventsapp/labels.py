@@ -1,0 +1,66 @@
+"""Translated labels for the codes the models store, and date formats people read."""
+
+from datetime import datetime
+
+from flask_babel import format_date, format_time, gettext
+from flask_babel import lazy_gettext as _l
+
+KINDS = {
+    "campus_visit": _l("Campus visit"),
+    "course": _l("Course"),
+    "other": _l("Other event"),
+}
+ATTENDANCE = {
+    "in_person": _l("On site"),
+    "online": _l("Online"),
+    "hybrid": _l("On site or online"),
+}
+LANGUAGES = {"fi": _l("Finnish"), "sv": _l("Swedish"), "en": _l("English")}
+STATUSES = {
+    "confirmed": _l("Confirmed"),
+    "waitlisted": _l("On the waiting list"),
+    "pending": _l("Waiting for the organiser's review"),
+    "cancelled": _l("Cancelled"),
+    "rejected": _l("Not accepted"),
+}
+LANGUAGE_SWITCH = {"fi": "Suomeksi", "sv": "På svenska", "en": "In English"}
+
+
+def languages_of(codes: str) -> str:
+    return ", ".join(str(LANGUAGES.get(code.strip(), code)) for code in codes.split(","))
+
+
+def day(value: datetime) -> str:
+    return format_date(value, "EEE d.M.yyyy")
+
+
+def when(starts_at: datetime, ends_at: datetime) -> str:
+    """One session: "ti 8.6.2027 klo 10.00–13.00" (the day of the end is the same)."""
+    return gettext(
+        "%(day)s at %(start)s–%(end)s",
+        day=day(starts_at),
+        start=format_time(starts_at, "short"),
+        end=format_time(ends_at, "short"),
+    )
+
+
+def span(starts_at: datetime, ends_at: datetime, sessions: int) -> str:
+    """A whole event in the calendar: its one session, or its first and last day."""
+    if sessions <= 1:
+        return when(starts_at, ends_at)
+    return gettext(
+        "%(first)s – %(last)s, %(num)d sessions",
+        first=day(starts_at),
+        last=day(ends_at),
+        num=sessions,
+    )
+
+
+JINJA_GLOBALS = {
+    "KINDS": KINDS,
+    "ATTENDANCE": ATTENDANCE,
+    "STATUSES": STATUSES,
+    "LANGUAGE_SWITCH": LANGUAGE_SWITCH,
+}
+JINJA_FILTERS = {"languages_of": languages_of, "day": day}
+JINJA_FUNCTIONS = {"when": when, "span": span}

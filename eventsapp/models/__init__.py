@@ -1,0 +1,40 @@
+"""SQLAlchemy 2 typed models, one file per part of the domain."""
+
+from eventsapp.models.catalogue import Category, Organisation
+from eventsapp.models.enrolment import (
+    ACTIVE_STATUSES,
+    Enrolment,
+    EnrolmentStatus,
+    InvalidTransition,
+    email_key,
+)
+from eventsapp.models.event import (
+    AttendanceMode,
+    EligibilityRule,
+    Event,
+    EventKind,
+    EventSession,
+    EventStatus,
+    Window,
+    enrolment_closes_at,
+    enrolment_window,
+)
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "AttendanceMode",
+    "Category",
+    "EligibilityRule",
+    "Enrolment",
+    "EnrolmentStatus",
+    "Event",
+    "EventKind",
+    "EventSession",
+    "EventStatus",
+    "InvalidTransition",
+    "Organisation",
+    "Window",
+    "email_key",
+    "enrolment_closes_at",
+    "enrolment_window",
+]

@@ -1,0 +1,190 @@
+"""Events, their sessions (meetings) and their target-group rules."""
+
+import re
+import unicodedata
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventsapp import eligibility
+from eventsapp.database import UTCDateTime, utcnow
+from eventsapp.extensions import db
+from eventsapp.models.catalogue import Category, Organisation
+
+
+class EventKind(StrEnum):
+    CAMPUS_VISIT = "campus_visit"
+    COURSE = "course"
+    OTHER = "other"
+
+
+class EventStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class AttendanceMode(StrEnum):
+    IN_PERSON = "in_person"
+    ONLINE = "online"
+    HYBRID = "hybrid"
+
+
+def slugify(text: str) -> str:
+    """"Työelämän digitaidot haltuun" -> "tyoelaman-digitaidot-haltuun"."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80]
+
+
+def _slug_default(context) -> str:
+    return slugify(context.get_current_parameters().get("title") or "")
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
+
+
+class Event(db.Model):
+    __tablename__ = "event"
+    __table_args__ = (
+        CheckConstraint(_in("kind", EventKind), name="kind"),
+        CheckConstraint(_in("status", EventStatus), name="status"),
+        CheckConstraint(_in("attendance_mode", AttendanceMode), name="attendance_mode"),
+        CheckConstraint("capacity >= 0", name="capacity"),
+        CheckConstraint("waitlist_cap IS NULL OR waitlist_cap >= 0", name="waitlist_cap"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default=EventKind.OTHER)
+    status: Mapped[str] = mapped_column(String(20), default=EventStatus.DRAFT, index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(200), default=_slug_default)
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")  # Markdown
+    language: Mapped[str] = mapped_column(String(40), default="fi")  # e.g. "fi" or "fi,en"
+    attendance_mode: Mapped[str] = mapped_column(String(20), default=AttendanceMode.IN_PERSON)
+    capacity: Mapped[int] = mapped_column(default=20)
+    waitlist_enabled: Mapped[bool] = mapped_column(default=True)
+    waitlist_cap: Mapped[int | None] = mapped_column(default=None)
+    enrol_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    enrol_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    target_group: Mapped[str] = mapped_column(String(300), default="")  # organiser's one line
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    accessibility: Mapped[str] = mapped_column(Text, default="")
+    what_to_bring: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(lazy="raise_on_sql")
+    category: Mapped[Category] = relationship(lazy="raise_on_sql")
+    sessions: Mapped[list["EventSession"]] = relationship(
+        back_populates="event",
+        order_by="EventSession.starts_at",
+        cascade="all, delete-orphan",
+        lazy="raise_on_sql",
+    )
+    rules: Mapped[list["EligibilityRule"]] = relationship(
+        back_populates="event",
+        order_by="(EligibilityRule.position, EligibilityRule.id)",
+        cascade="all, delete-orphan",
+        lazy="raise_on_sql",
+    )
+
+    @property
+    def first_session(self) -> "EventSession | None":
+        return self.sessions[0] if self.sessions else None
+
+    @property
+    def is_online(self) -> bool:
+        return self.attendance_mode in (AttendanceMode.ONLINE, AttendanceMode.HYBRID)
+
+    def eligibility_rules(self) -> list[eligibility.Rule]:
+        return [rule.to_rule() for rule in self.rules]
+
+
+class EventSession(db.Model):
+    """One meeting of an event: a campus visit has one, a course several."""
+
+    __tablename__ = "event_session"
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    room: Mapped[str] = mapped_column(String(120), default="")
+    online_url: Mapped[str] = mapped_column(String(500), default="")
+
+    event: Mapped[Event] = relationship(back_populates="sessions")
+
+
+class EligibilityRule(db.Model):
+    """A target-group rule of an event, as stored; `to_rule` gives the pure engine's form."""
+
+    __tablename__ = "eligibility_rule"
+    __table_args__ = (
+        CheckConstraint(_in("kind", eligibility.RULE_KINDS), name="kind"),
+        CheckConstraint(
+            "min_age IS NULL OR max_age IS NULL OR min_age <= max_age", name="age_range"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[str] = mapped_column(String(30))
+    strict: Mapped[bool] = mapped_column(default=True)
+    min_age: Mapped[int | None] = mapped_column(default=None)
+    max_age: Mapped[int | None] = mapped_column(default=None)
+    allowed: Mapped[list[str]] = mapped_column(JSON, default=list)
+    required_answer: Mapped[bool | None] = mapped_column(default=None)
+    text: Mapped[str] = mapped_column(String(500), default="")
+
+    event: Mapped[Event] = relationship(back_populates="rules")
+
+    def to_rule(self) -> eligibility.Rule:
+        return eligibility.Rule(
+            id=self.id,
+            kind=self.kind,
+            strict=self.strict,
+            min_age=self.min_age,
+            max_age=self.max_age,
+            allowed=frozenset(self.allowed or ()),
+            required_answer=self.required_answer,
+            text=self.text,
+        )
+
+
+class Window(StrEnum):
+    """Where an event's enrolment stands at a given moment."""
+
+    OPEN = "open"
+    NOT_YET = "not_yet"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+def enrolment_window(event: Event, now: datetime) -> Window:
+    """Enrolment opens at enrol_opens_at (or at once) and closes at enrol_closes_at, or when
+    the first session starts if no closing time is set. Needs the event's sessions loaded."""
+    if event.status == EventStatus.CANCELLED:
+        return Window.CANCELLED
+    if event.enrol_opens_at and now < event.enrol_opens_at:
+        return Window.NOT_YET
+    closes = enrolment_closes_at(event)
+    if closes is None or now >= closes:
+        return Window.CLOSED
+    return Window.OPEN
+
+
+def enrolment_closes_at(event: Event) -> datetime | None:
+    first = event.first_session
+    return event.enrol_closes_at or (first.starts_at if first else None)

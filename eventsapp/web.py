@@ -1,0 +1,89 @@
+"""What every page shares: the locale, template filters, security headers and error pages."""
+
+from flask import Flask, g, render_template, request
+from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+
+from eventsapp import labels, markdown
+
+LANG_COOKIE = "lang"
+
+ERRORS = {
+    400: (_l("Something in the request was wrong"), _l("Please go back and try again.")),
+    404: (
+        _l("Page not found"),
+        _l("The page does not exist, or it is no longer available. Check the address."),
+    ),
+    405: (_l("That does not work here"), _l("Please go back and try again.")),
+    413: (
+        _l("Too much text"),
+        _l("What you sent was too long. Please shorten it and send it again."),
+    ),
+    500: (
+        _l("Something went wrong on our side"),
+        _l("Nothing you did caused this. Please try again in a moment."),
+    ),
+}
+
+
+def select_locale() -> str:
+    languages = g.get("languages") or ("fi",)
+    wanted = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
+    return wanted if wanted in languages else languages[0]
+
+
+def register(app: Flask) -> None:
+    languages = tuple(app.config["LANGUAGES"])
+
+    @app.before_request
+    def _languages() -> None:
+        g.languages = languages
+
+    @app.after_request
+    def _headers(response):
+        wanted = request.args.get("lang")
+        if wanted in languages and request.cookies.get(LANG_COOKIE) != wanted:
+            response.set_cookie(
+                LANG_COOKIE, wanted, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+            )
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        # Manage links carry a secret token: never send it to another site.
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
+        )
+        return response
+
+    app.jinja_env.filters.update(
+        datetime=lambda value, fmt="medium": format_datetime(value, fmt),
+        date=lambda value, fmt="medium": format_date(value, fmt),
+        time=lambda value, fmt="short": format_time(value, fmt),
+        markdown=markdown.render,
+        **labels.JINJA_FILTERS,
+    )
+    app.jinja_env.globals.update(
+        languages=languages,
+        current_locale=lambda: str(get_locale()),
+        **labels.JINJA_GLOBALS,
+        **labels.JINJA_FUNCTIONS,
+    )
+
+    def error_page(code: int):
+        def handler(_error):
+            title, message = ERRORS[code]
+            return render_template("errors/error.html", title=title, message=message), code
+
+        return handler
+
+    for code in ERRORS:
+        app.register_error_handler(code, error_page(code))
+
+    @app.errorhandler(CSRFError)
+    def _csrf(_error):
+        title = _l("The form had expired")
+        message = _l("Please go back, reload the page and send the form again.")
+        return render_template("errors/error.html", title=title, message=message), 400

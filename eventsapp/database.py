@@ -37,17 +37,23 @@ def configure_engine(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def lock_for_update(session: Session, model, ident: int):
+def lock_for_update(session: Session, model, ident: int, *options):
     """Start the locked part of a unit of work; return the row (or None), locked until commit.
 
     Call it before changing anything in this unit of work. On PostgreSQL the row is locked with
     SELECT ... FOR UPDATE; other transactions that lock it wait. SQLite has no row locks: the
     read transaction is ended and a write transaction begun with BEGIN IMMEDIATE, which other
-    writers wait for. Either way the row is read fresh, after the lock is held.
+    writers wait for. Either way the row is read fresh, after the lock is held, with the
+    loader `options` given.
     """
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("lock_for_update must come before any change in the unit of work")
-    stmt = select(model).where(model.id == ident).execution_options(populate_existing=True)
+    stmt = (
+        select(model)
+        .where(model.id == ident)
+        .options(*options)
+        .execution_options(populate_existing=True)
+    )
     if session.get_bind().dialect.name == "sqlite":
         session.rollback()  # a read transaction cannot safely become a write transaction
         session.connection(execution_options={WRITE_LOCK: True})

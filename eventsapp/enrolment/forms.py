@@ -35,6 +35,10 @@ EMPLOYMENT_LABELS = {
 YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]
 
 
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 class BirthDateField(DateField):
     """A date of birth as YYYY-MM-DD, with a message a person understands."""
 
@@ -70,11 +74,13 @@ class EnrolmentForm(FlaskForm):
     first_name = StringField(
         _l("First name"),
         validators=[InputRequired(_l("Enter your first name.")), Length(max=100)],
+        filters=[strip],
         render_kw={"autocomplete": "given-name"},
     )
     last_name = StringField(
         _l("Last name"),
         validators=[InputRequired(_l("Enter your last name.")), Length(max=100)],
+        filters=[strip],
         render_kw={"autocomplete": "family-name"},
     )
     email = EmailField(
@@ -85,6 +91,7 @@ class EnrolmentForm(FlaskForm):
             Email(_l("Enter an email address like name@example.fi."), check_deliverability=False),
         ],
         description=_l("We send the confirmation and the calendar invitation here."),
+        filters=[strip],
         render_kw={"autocomplete": "email", "inputmode": "email"},
     )
     phone = TelField(
@@ -94,6 +101,7 @@ class EnrolmentForm(FlaskForm):
             Length(max=40),
             Regexp(r"^\+?[0-9 ()\-]{5,}$", message=_l("Enter a phone number like 040 123 4567.")),
         ],
+        filters=[strip],
         render_kw={"autocomplete": "tel"},
     )
     notes = TextAreaField(

@@ -167,14 +167,9 @@ def seats_of(event: Event) -> Seats:
 
 def _lock_event(event_id: int) -> Event | None:
     """Lock the event for the rest of the unit of work and load what the decision needs."""
-    event = lock_for_update(db.session, Event, event_id)
-    if event is not None:
-        db.session.execute(
-            select(Event)
-            .where(Event.id == event_id)
-            .options(selectinload(Event.sessions), selectinload(Event.rules))
-        )
-    return event
+    return lock_for_update(
+        db.session, Event, event_id, selectinload(Event.sessions), selectinload(Event.rules)
+    )
 
 
 def enrol(event_id: int, applicant: Applicant, now: datetime | None = None) -> Enrolment:

@@ -1,0 +1,186 @@
+"""Fixtures: an app on a fresh database, a client, factories for events.
+
+The suite runs on SQLite by default. With TEST_DATABASE_URL set to a PostgreSQL server
+(e.g. postgresql://127.0.0.1/test) it runs on PostgreSQL instead: a database of its own is
+created for the run and dropped after it.
+"""
+
+import os
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from eventsapp import create_app
+from eventsapp.config import database_url
+from eventsapp.enrolment.services import load_event
+from eventsapp.extensions import db
+from eventsapp.models import (
+    Category,
+    EligibilityRule,
+    Event,
+    EventKind,
+    EventSession,
+    EventStatus,
+    Organisation,
+)
+
+POSTGRES = os.environ.get("TEST_DATABASE_URL", "")
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A fresh PostgreSQL database for this run, or None when the suite runs on SQLite."""
+    if not POSTGRES:
+        yield None
+        return
+    admin_url = make_url(database_url(POSTGRES))
+    name = f"eventsapp_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def database_uri(postgres_url, tmp_path):
+    return postgres_url or f"sqlite:///{tmp_path / 'eventsapp.db'}"
+
+
+@pytest.fixture
+def make_app(database_uri):
+    """Build apps on the test database; the schema is created once and dropped after."""
+    apps = []
+
+    def build(**config):
+        app = create_app(
+            {"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_uri, **config}
+        )
+        apps.append(app)
+        with app.app_context():
+            if len(apps) == 1:
+                db.drop_all()
+                db.create_all()
+        return app
+
+    yield build
+    with apps[0].app_context():
+        db.session.remove()
+        db.drop_all()
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+class Client(FlaskClient):
+    """Each request in an app context of its own, as in a server: the test's own context
+    (and its database session and `g`) is not shared with the request."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = Client
+    return app.test_client()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@pytest.fixture
+def catalogue(app):
+    category = Category(
+        slug="koulutuspalvelut",
+        name_fi="Koulutuspalvelut",
+        name_sv="Utbildningstjänster",
+        name_en="Education and training services",
+    )
+    other_category = Category(
+        slug="tyopajatoiminta",
+        name_fi="Työpajatoiminta",
+        name_sv="Verkstadsverksamhet",
+        name_en="Workshop activities",
+        position=6,
+    )
+    lab = Organisation(slug="lab", name="LAB-ammattikorkeakoulu (Miestämö)", email="m@lab.fi")
+    ohjaamo = Organisation(slug="ohjaamo-lahti", name="Ohjaamo Lahti")
+    db.session.add_all([category, other_category, lab, ohjaamo])
+    db.session.commit()
+    return {"category": category, "other_category": other_category, "lab": lab, "ohjaamo": ohjaamo}
+
+
+@pytest.fixture
+def make_event(app, catalogue):
+    """Create a published event with one session (or `sessions` of them) and rules."""
+
+    def build(
+        title="Miestämö: kampustutustuminen",
+        starts_in=timedelta(days=14),
+        sessions=1,
+        rules=(),
+        organisation="lab",
+        category="category",
+        **fields,
+    ):
+        db.session.commit()  # end any read transaction: a stale one cannot write on SQLite
+        start = now() + starts_in
+        fields.setdefault("status", EventStatus.PUBLISHED)
+        fields.setdefault("kind", EventKind.CAMPUS_VISIT if sessions == 1 else EventKind.COURSE)
+        fields.setdefault("capacity", 8)
+        event = Event(
+            title=title,
+            organisation=catalogue[organisation],
+            category=catalogue[category],
+            contact_name="Kati Ojala",
+            contact_email="kati@example.fi",
+            sessions=[
+                EventSession(
+                    starts_at=start + timedelta(weeks=week),
+                    ends_at=start + timedelta(weeks=week, hours=2),
+                    place="Lahden pääkirjasto",
+                    address="Kirkkokatu 31, Lahti",
+                )
+                for week in range(sessions)
+            ],
+            rules=[EligibilityRule(position=i, **rule) for i, rule in enumerate(rules)],
+            **fields,
+        )
+        db.session.add(event)
+        db.session.commit()
+        return load_event(event.id, published_only=False)
+
+    return build
+
+
+def form_data(**overrides) -> dict:
+    """A valid enrolment form for an event without rules."""
+    data = {
+        "first_name": "Matti",
+        "last_name": "Meikäläinen",
+        "email": "matti@example.fi",
+        "phone": "",
+        "notes": "",
+        "consent": "y",
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, RadioField, SelectField, StringField
 from wtforms import TelField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     AnyOf,
     Email,
@@ -32,7 +33,11 @@ EMPLOYMENT_LABELS = {
     "employed": _l("Employed"),
     "outside_labour_force": _l("Outside the labour force (for example at home or retired)"),
 }
-YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]
+YES_NO = {"yes": _l("Yes"), "no": _l("No")}
+
+
+def choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in labels.items()]
 
 
 def strip(value):
@@ -40,14 +45,18 @@ def strip(value):
 
 
 class BirthDateField(DateField):
-    """A date of birth as YYYY-MM-DD, with a message a person understands."""
+    """A date of birth as YYYY-MM-DD (what a date input sends) or as Finns write it, 15.3.2001,
+    with a message a person understands."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, format=["%Y-%m-%d", "%d.%m.%Y"], **kwargs)
 
     def process_formdata(self, valuelist):
         if not valuelist or not valuelist[0].strip():
             self.data = None  # InputRequired says what is missing
             return
         try:
-            super().process_formdata(valuelist)
+            super().process_formdata([valuelist[0].strip()])
         except ValueError as error:
             raise ValueError(
                 _l("Enter your date of birth as year-month-day, for example 2001-03-15.")
@@ -149,12 +158,15 @@ class EnrolmentForm(FlaskForm):
         )
 
 
-def municipality_choices(locale: str) -> dict:
+def municipality_choices(locale: str) -> list[SelectChoice]:
+    """A placeholder, then Päijät-Häme's municipalities, then the rest of Finland's."""
     home, others = municipalities.grouped(locale)
-    return {
-        str(_l("Päijät-Häme")): [(m.code, m.name(locale)) for m in home],
-        str(_l("Other municipalities")): [(m.code, m.name(locale)) for m in others],
-    }
+    home_label, others_label = str(_l("Päijät-Häme")), str(_l("Other municipalities"))
+    return [
+        SelectChoice("", _l("Choose your municipality")),
+        *(SelectChoice(m.code, m.name(locale), optgroup=home_label) for m in home),
+        *(SelectChoice(m.code, m.name(locale), optgroup=others_label) for m in others),
+    ]
 
 
 def form_for(rules: list[eligibility.Rule], locale: str, **kwargs) -> EnrolmentForm:
@@ -179,14 +191,14 @@ def form_for(rules: list[eligibility.Rule], locale: str, **kwargs) -> EnrolmentF
     if "gender" in needed:
         fields["gender"] = RadioField(
             _l("Gender"),
-            choices=list(GENDER_LABELS.items()),
+            choices=choices(GENDER_LABELS),
             validate_choice=False,
             validators=[InputRequired(_l("Choose one.")), AnyOf(GENDER_LABELS, _l("Choose one."))],
         )
     if "employment_status" in needed:
         fields["employment_status"] = RadioField(
             _l("Your situation at the moment"),
-            choices=list(EMPLOYMENT_LABELS.items()),
+            choices=choices(EMPLOYMENT_LABELS),
             validate_choice=False,
             validators=[
                 InputRequired(_l("Choose one.")),
@@ -196,7 +208,7 @@ def form_for(rules: list[eligibility.Rule], locale: str, **kwargs) -> EnrolmentF
     for name, rule in questions.items():
         fields[name] = RadioField(
             rule.text,
-            choices=YES_NO,
+            choices=choices(YES_NO),
             validate_choice=False,
             validators=[
                 InputRequired(_l("Answer yes or no.")),

@@ -5,6 +5,7 @@ laptop: SQLite in the instance folder and mail kept in the outbox.
 """
 
 import os
+from typing import ClassVar
 
 
 def database_url(url: str) -> str:
@@ -26,7 +27,7 @@ class Config:
     ENV_NAME = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL", ""))  # "" = instance
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
 
     EVENTSAPP_BASE_URL = os.environ.get("EVENTSAPP_BASE_URL", "http://127.0.0.1:5000")
 

@@ -148,7 +148,7 @@ def seed(today: date | None = None) -> str:
             category=categories["koulutuspalvelut"],
             kind=EventKind.CAMPUS_VISIT,
             title=f"Miestämö: kampustutustuminen {day.day}.{day.month}.",
-            summary="Matalan kynnyksen tutustuminen ammattikorkeakouluopiskeluun ja uravaihtoehtoihin.",
+            summary="Matalan kynnyksen tutustuminen korkeakouluopiskeluun ja uravaihtoehtoihin.",
             description=CAMPUS_VISIT_TEXT,
             capacity=8,
             waitlist_enabled=True,
@@ -156,7 +156,7 @@ def seed(today: date | None = None) -> str:
             contact_name="Kati Ojala",
             contact_email="miestamo@lab.fi",
             contact_phone="044 708 1234",
-            accessibility="Kampus on esteetön: hissi kaikkiin kerroksiin, esteetön WC 1. kerroksessa.",
+            accessibility="Kampus on esteetön: hissi kaikkiin kerroksiin, esteetön WC 1. krs.",
             what_to_bring="Ei mitään erityistä. Kahvit tarjotaan.",
             sessions=[session(day, (10, 0), (13, 0), LAB_CAMPUS, room="Aula, B-rakennus")],
             rules=[EligibilityRule(kind="gender", strict=False, allowed=["male"])],
@@ -179,7 +179,13 @@ def seed(today: date | None = None) -> str:
         accessibility="Pääkirjasto on esteetön; sisäänkäynti Kirkkokadulta, hissi 2. kerrokseen.",
         what_to_bring="Oma puhelin tai läppäri, jos sellainen on. Lainakoneita on paikalla.",
         sessions=[
-            session(first + timedelta(weeks=week), (13, 0), (15, 0), MAIN_LIBRARY, room="Ryhmätila Aatos")
+            session(
+                first + timedelta(weeks=week),
+                (13, 0),
+                (15, 0),
+                MAIN_LIBRARY,
+                room="Ryhmätila Aatos",
+            )
             for week in range(5)
         ],
         rules=[
@@ -205,7 +211,9 @@ def seed(today: date | None = None) -> str:
         accessibility="Esteetön sisäänkäynti pihan puolelta.",
         sessions=[session(weekday_on_or_after(soon, 2), (9, 0), (12, 0), DILA_HOUSE)],
         rules=[
-            EligibilityRule(kind="employment_status", strict=False, allowed=["unemployed", "laid_off"])
+            EligibilityRule(
+                kind="employment_status", strict=False, allowed=["unemployed", "laid_off"]
+            )
         ],
     )
     add(
@@ -214,7 +222,7 @@ def seed(today: date | None = None) -> str:
         kind=EventKind.OTHER,
         title="Verkkovalmennus: työhaastatteluun valmistautuminen",
         summary="Tunnin etävalmennus Teamsissa alle 30-vuotiaille.",
-        description="Harjoittelemme yleisimpiä haastattelukysymyksiä ja sitä, miten kerrot osaamisestasi.",
+        description="Harjoittelemme tavallisia haastattelukysymyksiä ja osaamisesta kertomista.",
         attendance_mode=AttendanceMode.ONLINE,
         language="fi,en",
         capacity=25,
@@ -261,13 +269,15 @@ def seed(today: date | None = None) -> str:
         kind=EventKind.OTHER,
         title="Rekrytointiaamupäivä: kaupan ja logistiikan työpaikat",
         summary="Tapaa työnantajia kasvokkain ja hae töitä suoraan paikan päällä.",
-        description="Mukana viisi lahtelaista työnantajaa. Ota mukaan CV, jos sinulla on sellainen.",
+        description="Mukana viisi lahtelaista työnantajaa. Ota mukaan CV, jos sinulla on.",
         capacity=3,
         waitlist_enabled=True,
         waitlist_cap=10,
         contact_name="DILA työllisyyspalvelut",
         contact_email="tyollisyys@dila.fi",
-        sessions=[session(weekday_on_or_after(soon + timedelta(days=7), 3), (9, 0), (11, 30), DILA_HOUSE)],
+        sessions=[
+            session(weekday_on_or_after(soon + timedelta(days=7), 3), (9, 0), (11, 30), DILA_HOUSE)
+        ],
     )
     draft = Event(
         organisation=orgs["ohjaamo-lahti"],
@@ -298,8 +308,9 @@ def seed(today: date | None = None) -> str:
                 consent_at=now,
                 created_at=now + timedelta(seconds=i),
                 status_changed_at=now + timedelta(seconds=i),
-                queued_at=now + timedelta(seconds=i) if status == EnrolmentStatus.WAITLISTED else None,
+                queued_at=now + timedelta(seconds=i)
+                if status == EnrolmentStatus.WAITLISTED
+                else None,
             )
         )
     return f"{len(categories)} categories, {len(orgs)} organisations, {len(events) + 1} events"
-

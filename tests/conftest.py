@@ -61,9 +61,7 @@ def make_app(database_uri):
     apps = []
 
     def build(**config):
-        app = create_app(
-            {"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_uri, **config}
-        )
+        app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_uri, **config})
         apps.append(app)
         with app.app_context():
             if len(apps) == 1:

@@ -46,7 +46,9 @@ def full_form(course, **overrides):
 
 
 def post(client, course, **overrides):
-    response = client.post(f"/events/{course.id}/enrol?lang=en", data=full_form(course, **overrides))
+    response = client.post(
+        f"/events/{course.id}/enrol?lang=en", data=full_form(course, **overrides)
+    )
     return response, response.get_data(as_text=True)
 
 
@@ -100,7 +102,7 @@ def test_finnish_date_format_and_municipality_name_are_understood(client, course
 
 def test_question_answer_is_required(client, course):
     question = course.rules[4].id
-    response, html = post(client, course, **{f"q_{question}": ""})
+    _response, html = post(client, course, **{f"q_{question}": ""})
     assert f'id="q_{question}-error"' in html
     assert count() == 0
 

@@ -108,7 +108,12 @@ def test_soft_rule_makes_pending_without_taking_a_seat(client, make_event):
 def test_waiting_list_and_promotion_on_cancel(client, make_event):
     event = make_event(capacity=2, waitlist_enabled=True)
     tokens = [token_of(enrol(client, event, email=f"p{i}@example.fi")) for i in range(4)]
-    assert [e.status for e in enrolments()] == ["confirmed", "confirmed", "waitlisted", "waitlisted"]
+    assert [e.status for e in enrolments()] == [
+        "confirmed",
+        "confirmed",
+        "waitlisted",
+        "waitlisted",
+    ]
     html = client.get(f"/enrolments/{tokens[3]}").get_data(as_text=True)
     assert re.search(r"\b2\b", html)  # second on the waiting list
 

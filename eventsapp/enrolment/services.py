@@ -228,13 +228,16 @@ def enrol(event_id: int, applicant: Applicant, now: datetime | None = None) -> E
 
 
 def _active_enrolment_exists(event_id: int, key: str) -> bool:
-    return db.session.execute(
-        select(Enrolment.id).where(
-            Enrolment.event_id == event_id,
-            Enrolment.email_key == key,
-            Enrolment.status.in_(ACTIVE_STATUSES),
-        )
-    ).first() is not None
+    return (
+        db.session.execute(
+            select(Enrolment.id).where(
+                Enrolment.event_id == event_id,
+                Enrolment.email_key == key,
+                Enrolment.status.in_(ACTIVE_STATUSES),
+            )
+        ).first()
+        is not None
+    )
 
 
 def by_token(token: str) -> Enrolment | None:
@@ -256,9 +259,7 @@ def cancel(token: str, now: datetime | None = None) -> Enrolment | None:
     event_id = found.event_id
     _lock_event(event_id)
     enrolment = db.session.execute(
-        select(Enrolment)
-        .where(Enrolment.token == token)
-        .execution_options(populate_existing=True)
+        select(Enrolment).where(Enrolment.token == token).execution_options(populate_existing=True)
     ).scalar_one()
     if not enrolment.can_move_to(EnrolmentStatus.CANCELLED):
         return enrolment

@@ -33,7 +33,7 @@ class AttendanceMode(StrEnum):
 
 
 def slugify(text: str) -> str:
-    """"Työelämän digitaidot haltuun" -> "tyoelaman-digitaidot-haltuun"."""
+    """ "Työelämän digitaidot haltuun" -> "tyoelaman-digitaidot-haltuun"."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80]
 

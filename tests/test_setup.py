@@ -1,0 +1,144 @@
+"""Setting up: configuration, migrations, the demo network, the Finnish catalogue."""
+
+import re
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+
+from eventsapp import create_app
+from eventsapp.config import ConfigurationError
+from eventsapp.extensions import db
+from eventsapp.models import Category, Enrolment, Event, EventKind, EventStatus
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigurationError):
+        create_app({"ENV_NAME": "production"})
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "x" * 40})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_postgres_urls_get_the_psycopg_driver():
+    from eventsapp.config import database_url
+
+    assert database_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_migrations_build_the_schema_the_models_describe(database_uri):
+    """`flask db upgrade` on an empty database gives exactly the models' schema."""
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_uri})
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        upgrade()
+        with db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        assert diff == []
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE alembic_version")
+        db.engine.dispose()
+
+
+def test_seed_demo_builds_the_network(app):
+    from eventsapp import demo
+
+    summary = demo.seed(today=date(2026, 11, 29))
+    db.session.commit()
+    assert "8 categories" in summary
+    names = db.session.execute(select(Category.name_sv)).scalars().all()
+    assert len(names) == 8 and all(names)
+    events = db.session.execute(select(Event)).scalars().all()
+    by_title = {event.title: event for event in events}
+    course = by_title["Työelämän digitaidot haltuun"]
+    assert course.kind == EventKind.COURSE
+    visits = [e for e in events if e.kind == EventKind.CAMPUS_VISIT]
+    assert len(visits) >= 4
+    assert any(e.status == EventStatus.DRAFT for e in events)
+    full = [e for e in events if e.capacity == 3]
+    waitlisted = db.session.execute(
+        select(func.count()).where(Enrolment.status == "waitlisted")
+    ).scalar_one()
+    assert full and waitlisted >= 1
+
+
+def test_seed_dates_follow_today(app):
+    from eventsapp import demo
+    from eventsapp.enrolment.services import load_event
+
+    demo.seed(today=date(2026, 11, 29))
+    db.session.commit()
+    course_id = db.session.execute(
+        select(Event.id).where(Event.title == "Työelämän digitaidot haltuun")
+    ).scalar_one()
+    course = load_event(course_id)
+    first = course.sessions[0].starts_at
+    assert (first.year, first.month) == (2027, 9) and first.day <= 7
+    assert len(course.sessions) >= 4
+    visit_months = {
+        load_event(e.id).sessions[0].starts_at.month
+        for e in db.session.execute(select(Event).where(Event.kind == "campus_visit")).scalars()
+    }
+    assert 6 in visit_months and visit_months & {9, 10, 11}
+
+
+def test_seed_demo_command_fills_only_an_empty_database(tmp_path):
+    env = {"EVENTSAPP_INSTANCE": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    flask = [sys.executable, "-m", "flask", "--app", "app"]
+    run = {"cwd": ROOT, "env": env, "capture_output": True, "text": True, "check": True}
+    subprocess.run([*flask, "db", "upgrade"], **run)
+    first = subprocess.run([*flask, "seed-demo"], **run)
+    assert "Demo network seeded" in first.stdout
+    second = subprocess.run([*flask, "seed-demo"], **run)
+    assert "already has data" in second.stdout
+
+
+def placeholders(text: str) -> set[str]:
+    return set(re.findall(r"%\(\w+\)[sd]", text))
+
+
+def test_finnish_catalogue_is_complete():
+    """Every user-facing string in the code and templates has a Finnish translation."""
+    method_map = [("eventsapp/**.py", "python"), ("templates/**.html", "jinja2")]
+    keywords = {
+        "_": None,
+        "_l": None,
+        "gettext": None,
+        "lazy_gettext": None,
+        "N_": None,
+        "ngettext": (1, 2),
+    }
+    wanted = {
+        message[2] if isinstance(message[2], str) else message[2][0]
+        for message in extract_from_dir(ROOT, method_map, keywords=keywords)
+    }
+    with (ROOT / "translations/fi/LC_MESSAGES/messages.po").open("rb") as f:
+        catalogue = read_po(f)
+    missing, bad = [], []
+    for msgid in sorted(wanted):
+        message = catalogue.get(msgid)
+        if message is None or not message.string or message.fuzzy:
+            missing.append(msgid)
+            continue
+        for translation in [message.string] if isinstance(message.string, str) else message.string:
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            if not translation or placeholders(translation) != placeholders(ids[-1]):
+                bad.append(msgid)
+    assert missing == [], f"untranslated: {missing}"
+    assert bad == [], f"placeholders differ: {bad}"

@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask
 
 from eventsapp import config as settings
-from eventsapp.extensions import babel, csrf, db, mail, migrate
+from eventsapp import extensions
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,13 +45,16 @@ def register_extensions(app: Flask) -> None:
     from eventsapp.database import configure_engine
     from eventsapp.web import select_locale
 
+    db = extensions.db
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
-    csrf.init_app(app)
-    mail.init_app(app)
-    babel.init_app(
+    extensions.migrate.init_app(
+        app, db, directory=str(ROOT / "migrations"), render_as_batch=True
+    )
+    extensions.csrf.init_app(app)
+    extensions.mail.init_app(app)  # the name `mail` in this package is eventsapp.mail
+    extensions.babel.init_app(
         app,
         locale_selector=select_locale,
         default_translation_directories=str(ROOT / "translations"),

@@ -37,6 +37,21 @@ def configure_engine(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def begin_write(session: Session) -> None:
+    """On SQLite, end the read transaction and begin a write transaction (BEGIN IMMEDIATE)
+    that other writers wait for. A no-op elsewhere: PostgreSQL locks rows, not the database."""
+    if not is_sqlite(session):
+        return
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("begin_write must come before any change in the unit of work")
+    session.rollback()  # a read transaction cannot safely become a write transaction
+    session.connection(execution_options={WRITE_LOCK: True})
+
+
 def lock_for_update(session: Session, model, ident: int, *options):
     """Start the locked part of a unit of work; return the row (or None), locked until commit.
 
@@ -54,9 +69,8 @@ def lock_for_update(session: Session, model, ident: int, *options):
         .options(*options)
         .execution_options(populate_existing=True)
     )
-    if session.get_bind().dialect.name == "sqlite":
-        session.rollback()  # a read transaction cannot safely become a write transaction
-        session.connection(execution_options={WRITE_LOCK: True})
+    if is_sqlite(session):
+        begin_write(session)
     else:
         stmt = stmt.with_for_update()
     return session.execute(stmt).scalar_one_or_none()

@@ -141,7 +141,7 @@ def make_event(app, catalogue):
         **fields,
     ):
         db.session.commit()  # end any read transaction: a stale one cannot write on SQLite
-        start = now() + starts_in
+        start = (now() + starts_in).replace(second=0, microsecond=0)
         fields.setdefault("status", EventStatus.PUBLISHED)
         fields.setdefault("kind", EventKind.CAMPUS_VISIT if sessions == 1 else EventKind.COURSE)
         fields.setdefault("capacity", 8)
@@ -182,3 +182,65 @@ def form_data(**overrides) -> dict:
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on loopback that keeps what it receives.
+
+    `refuse` maps a recipient address to an SMTP reply (e.g. "550 5.1.1 no such user") that
+    the server gives at RCPT TO."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.messages: list = []
+        self.peers: list = []
+        self.refuse: dict[str, str] = {}
+        self.controller = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        self.peers.append(session.peer)
+        return "250 Message accepted"
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller:
+            self.controller.stop()
+            self.controller = None
+
+    def parsed(self) -> list:
+        from email import message_from_bytes
+        from email.policy import default
+
+        return [message_from_bytes(envelope.content, policy=default) for envelope in self.messages]
+
+
+@pytest.fixture
+def smtp(app):
+    """An SMTP server the app sends to; started. `smtp.stop()` takes it down."""
+    sink = SmtpSink(free_port())
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.port)
+    app.extensions["mail"].server = "127.0.0.1"
+    app.extensions["mail"].port = sink.port
+    sink.start()
+    yield sink
+    sink.stop()

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from eventsapp import eligibility
 from eventsapp.database import lock_for_update, utcnow
 from eventsapp.extensions import db
+from eventsapp.mail import notify
 from eventsapp.models import (
     ACTIVE_STATUSES,
     Enrolment,
@@ -168,7 +169,12 @@ def seats_of(event: Event) -> Seats:
 def _lock_event(event_id: int) -> Event | None:
     """Lock the event for the rest of the unit of work and load what the decision needs."""
     return lock_for_update(
-        db.session, Event, event_id, selectinload(Event.sessions), selectinload(Event.rules)
+        db.session,
+        Event,
+        event_id,
+        selectinload(Event.organisation),
+        selectinload(Event.sessions),
+        selectinload(Event.rules),
     )
 
 
@@ -224,6 +230,7 @@ def enrol(event_id: int, applicant: Applicant, now: datetime | None = None) -> E
             db.session.add(enrolment)
     except IntegrityError as error:  # the database's own guard against a duplicate
         raise EnrolmentRefused(EnrolmentRefused.DUPLICATE) from error
+    notify.status_changed(enrolment, event, position=waitlist_position(enrolment))
     return enrolment
 
 
@@ -257,7 +264,7 @@ def cancel(token: str, now: datetime | None = None) -> Enrolment | None:
     if found is None:
         return None
     event_id = found.event_id
-    _lock_event(event_id)
+    event = _lock_event(event_id)
     enrolment = db.session.execute(
         select(Enrolment).where(Enrolment.token == token).execution_options(populate_existing=True)
     ).scalar_one()
@@ -265,13 +272,13 @@ def cancel(token: str, now: datetime | None = None) -> Enrolment | None:
         return enrolment
     enrolment.move_to(EnrolmentStatus.CANCELLED, now)
     db.session.flush()
-    promote_from_waitlist(event_id, now)
+    notify.status_changed(enrolment, event)
+    promote_from_waitlist(event, now)
     return enrolment
 
 
-def promote_from_waitlist(event_id: int, now: datetime | None = None) -> list[Enrolment]:
+def promote_from_waitlist(event: Event, now: datetime | None = None) -> list[Enrolment]:
     """Give free seats to the head of the waiting list. The caller holds the event's lock."""
-    event = db.session.get(Event, event_id)
     count = seats_of(event).promotable()
     if count == 0:
         return []
@@ -279,7 +286,7 @@ def promote_from_waitlist(event_id: int, now: datetime | None = None) -> list[En
         db.session.execute(
             select(Enrolment)
             .where(
-                Enrolment.event_id == event_id,
+                Enrolment.event_id == event.id,
                 Enrolment.status == EnrolmentStatus.WAITLISTED,
             )
             .order_by(Enrolment.queued_at, Enrolment.id)
@@ -289,6 +296,8 @@ def promote_from_waitlist(event_id: int, now: datetime | None = None) -> list[En
     for enrolment in promoted:
         enrolment.move_to(EnrolmentStatus.CONFIRMED, now)
     db.session.flush()
+    for enrolment in promoted:
+        notify.status_changed(enrolment, event, promoted=True)
     return promoted
 
 

@@ -19,10 +19,12 @@ from eventsapp.models.event import (
     enrolment_closes_at,
     enrolment_window,
 )
+from eventsapp.models.outbox import CalendarEntry, OutboxMessage, OutboxStatus
 
 __all__ = [
     "ACTIVE_STATUSES",
     "AttendanceMode",
+    "CalendarEntry",
     "Category",
     "EligibilityRule",
     "Enrolment",
@@ -33,6 +35,8 @@ __all__ = [
     "EventStatus",
     "InvalidTransition",
     "Organisation",
+    "OutboxMessage",
+    "OutboxStatus",
     "Window",
     "email_key",
     "enrolment_closes_at",

@@ -21,6 +21,9 @@ translations: $(STAMP)
 run: $(STAMP) translations
 	$(BIN)/flask --app app db upgrade
 	$(BIN)/flask --app app seed-demo
+	@# the outbox sender runs beside the server (without MAIL_SERVER, mail stays in /outbox)
+	$(BIN)/flask --app app outbox worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)

@@ -49,9 +49,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
-    extensions.migrate.init_app(
-        app, db, directory=str(ROOT / "migrations"), render_as_batch=True
-    )
+    extensions.migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     extensions.csrf.init_app(app)
     extensions.mail.init_app(app)  # the name `mail` in this package is eventsapp.mail
     extensions.babel.init_app(
@@ -64,6 +62,8 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from eventsapp.catalogue.routes import bp as catalogue
     from eventsapp.enrolment.routes import bp as enrolment
+    from eventsapp.mail.routes import bp as outbox
 
     app.register_blueprint(catalogue)
     app.register_blueprint(enrolment)
+    app.register_blueprint(outbox)

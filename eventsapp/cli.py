@@ -23,3 +23,32 @@ def register(app: Flask) -> None:
         summary = demo.seed()
         db.session.commit()
         click.echo(f"Demo network seeded: {summary}.")
+
+    @app.cli.group("outbox")
+    def outbox() -> None:
+        """Send the mail waiting in the outbox."""
+
+    @outbox.command("send")
+    @click.option("--batch", default=50, show_default=True, help="Messages per SMTP connection.")
+    def outbox_send(batch: int) -> None:
+        """One pass: send what is due, then stop."""
+        from eventsapp.mail.outbox import send_due
+
+        if not app.config.get("MAIL_SERVER"):
+            click.echo("MAIL_SERVER is not set: messages stay in the outbox.")
+            return
+        report = send_due(batch_size=batch)
+        click.echo(str(report))
+        for error in report.errors:
+            click.echo(f"  {error}", err=True)
+
+    @outbox.command("worker")
+    @click.option("--interval", default=5.0, show_default=True, help="Seconds between passes.")
+    def outbox_worker(interval: float) -> None:
+        """Send due mail until stopped (Ctrl-C). Several workers may run at once."""
+        from eventsapp.mail.outbox import run_worker
+
+        try:
+            run_worker(interval=interval, log=click.echo)
+        except KeyboardInterrupt:
+            click.echo("Outbox worker stopped.")

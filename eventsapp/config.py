@@ -52,6 +52,11 @@ class Config:
         "MAIL_DEFAULT_SENDER", "Lahden alueen työllisyysverkosto <tapahtumat@example.fi>"
     )
 
+    # The staff view of the outbox (/outbox): with a password, HTTP Basic auth (any user
+    # name); without one, only from this machine and never in production.
+    OUTBOX_PASSWORD = os.environ.get("OUTBOX_PASSWORD", "")
+    MAIL_SUPPRESS_SEND = False
+
     EVENTS_PER_PAGE = 20
 
 

@@ -243,11 +243,13 @@ def _event(
 def _wall_time(moment: datetime) -> datetime:
     """``moment`` as Helsinki wall time (written with ``TZID``).
 
-    In the hour repeated when summer time ends, a wall time means its first occurrence
-    (RFC 5545, 3.3.5), so the second occurrence is written in UTC instead.
+    A Helsinki time that does not exist (in the hour skipped in spring) is written as the wall
+    time of the instant it stands for. In the hour repeated in autumn a wall time means its first
+    occurrence (RFC 5545, 3.3.5), so the second occurrence is written in UTC instead.
     """
-    local = moment.astimezone(_HELSINKI)
-    return moment.astimezone(UTC) if local.fold else local
+    utc = moment.astimezone(UTC)
+    local = utc.astimezone(_HELSINKI)  # via UTC: a Helsinki time in the spring gap moves on
+    return utc if local.fold else local
 
 
 def _stamp(dtstamp: datetime | None) -> datetime:

@@ -23,6 +23,12 @@ STATUSES = {
     "cancelled": _l("Cancelled"),
     "rejected": _l("Not accepted"),
 }
+OUTBOX_STATES = {
+    "queued": _l("Waiting to be sent"),
+    "sending": _l("Being sent"),
+    "sent": _l("Sent"),
+    "failed": _l("Failed"),
+}
 LANGUAGE_SWITCH = {"fi": "Suomeksi", "sv": "På svenska", "en": "In English"}
 
 
@@ -60,6 +66,7 @@ JINJA_GLOBALS = {
     "KINDS": KINDS,
     "ATTENDANCE": ATTENDANCE,
     "STATUSES": STATUSES,
+    "OUTBOX_STATES": OUTBOX_STATES,
     "LANGUAGE_SWITCH": LANGUAGE_SWITCH,
 }
 JINJA_FILTERS = {"languages_of": languages_of, "day": day}

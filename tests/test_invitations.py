@@ -16,7 +16,7 @@ from eventsapp.extensions import db
 from eventsapp.mail.outbox import MAX_ATTEMPTS, send_due
 from eventsapp.manage import services as manage
 from eventsapp.models import OutboxMessage
-from tests.conftest import free_port, SmtpSink
+from tests.conftest import SmtpSink, free_port
 
 
 def enrol(event, email="matti@example.fi", first="Matti", last="Meikäläinen", **facts):
@@ -150,9 +150,7 @@ def test_cancel_sends_cancel_for_every_invitation(app, smtp, make_event):
 
 
 def test_waitlist_and_pending_mails_carry_no_invitation(app, smtp, make_event):
-    event = make_event(
-        capacity=1, rules=[{"kind": "gender", "strict": False, "allowed": ["male"]}]
-    )
+    event = make_event(capacity=1, rules=[{"kind": "gender", "strict": False, "allowed": ["male"]}])
     enrol(event, email="first@example.fi", gender="male")
     enrol(event, email="second@example.fi", gender="male", locale="en")
     enrol(event, email="third@example.fi", gender="female", locale="en")
@@ -244,9 +242,7 @@ def test_cancelling_one_session_cancels_only_that_entry(app, smtp, make_event):
     assert uid not in {str(vevent(calendar_of(m))["UID"]) for m in smtp.parsed()}
 
 
-def test_cancelling_the_event_tells_everyone_and_cancels_every_invitation(
-    app, smtp, make_event
-):
+def test_cancelling_the_event_tells_everyone_and_cancels_every_invitation(app, smtp, make_event):
     course = make_event(sessions=2, capacity=1)
     enrol(course, email="a@example.fi")
     enrol(course, email="b@example.fi")  # waitlisted: a mail, no calendar

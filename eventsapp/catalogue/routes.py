@@ -1,6 +1,9 @@
 """Views of the public calendar: thin, each calls a service and renders."""
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask_babel import gettext
 
 from eventsapp.catalogue import services
 from eventsapp.database import utcnow
@@ -49,6 +52,41 @@ def event(event_id: int, slug: str = ""):
         rules_date=rule_date(found),
         modes=AttendanceMode,
     )
+
+
+def _calendar_response(body: bytes, events, filename: str):
+    response = Response(body, content_type="text/calendar; charset=utf-8")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.cache_control.public = True
+    response.cache_control.max_age = 900
+    if events:
+        response.last_modified = max(event.updated_at for event in events)
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.get("/events/<int:event_id>.ics")
+def event_ics(event_id: int):
+    found = load_event(event_id)
+    if found is None:
+        abort(404)
+    body = services.calendar_feed([found], found.title, *_base())
+    return _calendar_response(body, [found], f"{found.slug or found.id}.ics")
+
+
+@bp.get("/calendar.ics")
+def calendar_ics():
+    events = services.feed_events(
+        request.args.get("category", "")[:80], request.args.get("organisation", "")[:80], utcnow()
+    )
+    name = gettext("Lahti-area employment network")
+    body = services.calendar_feed(events, name, *_base())
+    return _calendar_response(body, events, "calendar.ics")
+
+
+def _base() -> tuple[str, str]:
+    base = current_app.config["EVENTSAPP_BASE_URL"].rstrip("/")
+    return base, urlsplit(base).hostname or "eventsapp.local"
 
 
 @bp.get("/privacy")

@@ -9,7 +9,7 @@ from flask_babel import get_locale, gettext, ngettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from eventsapp import eligibility
+from eventsapp import eligibility, ical
 from eventsapp.enrolment.services import seats_by_event
 from eventsapp.extensions import db
 from eventsapp.models import Category, Event, EventKind, EventSession, EventStatus, Organisation
@@ -167,3 +167,54 @@ def seats_text(seats: Seats) -> str:
     if seats.availability == "waitlist":
         return gettext("Full: you can join the waiting list")
     return gettext("Full")
+
+
+def calendar_feed(events: list[Event], name: str, base_url: str, domain: str) -> bytes:
+    """The events' sessions as a METHOD:PUBLISH calendar (one entry per session)."""
+    entries = [
+        ical.FeedEntry(
+            uid=f"event-{event.id}-session-{session.id}@{domain}",
+            summary=event.title,
+            starts_at=session.starts_at,
+            ends_at=session.ends_at,
+            description=f"{event.summary}\n\n{base_url}/events/{event.id}".strip(),
+            location=", ".join(p for p in (session.place, session.room, session.address) if p),
+            url=f"{base_url}/events/{event.id}",
+            last_modified=event.updated_at,
+            cancelled=event.status == EventStatus.CANCELLED,
+            categories=(event.category.name(str(get_locale() or "fi")),),
+        )
+        for event in events
+        for session in event.sessions
+    ]
+    return ical.publish(entries, name)
+
+
+def feed_events(category: str, organisation: str, now: datetime, limit: int = 500) -> list[Event]:
+    """Published (and cancelled) events whose last session is ahead, for a subscription."""
+    ends = (
+        select(EventSession.event_id)
+        .group_by(EventSession.event_id)
+        .having(func.max(EventSession.ends_at) >= now)
+    )
+    stmt = (
+        select(Event)
+        .join(Event.organisation)
+        .join(Event.category)
+        .where(
+            Event.status.in_((EventStatus.PUBLISHED, EventStatus.CANCELLED)),
+            Event.id.in_(ends),
+        )
+        .options(
+            contains_eager(Event.organisation),
+            contains_eager(Event.category),
+            selectinload(Event.sessions),
+        )
+        .order_by(Event.id)
+        .limit(limit)
+    )
+    if category:
+        stmt = stmt.where(Category.slug == category)
+    if organisation:
+        stmt = stmt.where(Organisation.slug == organisation)
+    return list(db.session.execute(stmt).scalars())

@@ -136,10 +136,10 @@ def claim(now: datetime, limit: int) -> list[Claimed]:
     return claimed
 
 
-def _record(message_id: int, outcome) -> None:
+def _record(message_id: int, outcome, *args) -> None:
     """Write one message's outcome in a transaction of its own, committed at once."""
     begin_write(db.session)
-    outcome(db.session.get(OutboxMessage, message_id))
+    outcome(db.session.get(OutboxMessage, message_id), *args)
     db.session.commit()
 
 
@@ -195,18 +195,16 @@ def send_due(now: datetime | None = None, batch_size: int = 50) -> Report:
                 except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as error:
                     permanent, description = _smtp_error(error)
                     if permanent:
-                        _record(item.id, lambda row, d=description: _permanent(row, d, report))
+                        _record(item.id, _permanent, description, report)
                     else:
-                        _record(
-                            item.id, lambda row, d=description: _temporary(row, d, now, report)
-                        )
+                        _record(item.id, _temporary, description, now, report)
                 else:
-                    _record(item.id, lambda row: _sent(row, report))
+                    _record(item.id, _sent, report)
                 pending.pop(0)
     except (OSError, smtplib.SMTPException) as error:  # refused, lost or broken connection
         db.session.rollback()
         for item in pending:
-            _record(item.id, lambda row, e=repr(error): _temporary(row, e, now, report))
+            _record(item.id, _temporary, repr(error), now, report)
     return report
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from eventsapp.database import lock_for_update
+from eventsapp.database import lock_for_update, utcnow
 from eventsapp.extensions import db
 from eventsapp.mail import notify
 from eventsapp.models import (
@@ -78,6 +78,7 @@ def change_session(
         if value is not UNSET:
             setattr(session, name, value)
     event.sessions.sort(key=lambda s: s.starts_at)
+    event.updated_at = utcnow()
     db.session.flush()
     return notify.session_changed(event, session)
 
@@ -88,6 +89,7 @@ def cancel_session(event_id: int, session_id: int) -> int:
     session = _session_of(event, session_id)
     notified = notify.session_cancelled(event, session)
     event.sessions.remove(session)
+    event.updated_at = utcnow()
     db.session.flush()
     return notified
 

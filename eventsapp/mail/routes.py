@@ -1,0 +1,97 @@
+"""The staff view of the outbox: every message, rendered, and as an .eml file.
+
+Until staff accounts exist, the pages are guarded: with OUTBOX_PASSWORD set, by HTTP Basic
+auth; without it, they answer only to this machine (loopback) and never in production.
+"""
+
+import hmac
+from email import message_from_string
+from email.policy import default
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from sqlalchemy import select
+
+from eventsapp.extensions import db
+from eventsapp.models import OutboxMessage
+
+bp = Blueprint("outbox", __name__, url_prefix="/outbox")
+
+LOOPBACK = {"127.0.0.1", "::1"}
+
+
+@bp.before_request
+def guard():
+    password = current_app.config.get("OUTBOX_PASSWORD")
+    if password:
+        auth = request.authorization
+        given = (auth.password or "") if auth else ""
+        if not hmac.compare_digest(given.encode(), password.encode()):
+            return Response(
+                "Authentication required\n",
+                401,
+                {"WWW-Authenticate": 'Basic realm="outbox", charset="UTF-8"'},
+            )
+        return None
+    if current_app.config.get("ENV_NAME") == "production" or request.remote_addr not in LOOPBACK:
+        abort(404)
+    return None
+
+
+@bp.after_request
+def private(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _message(message_id: int) -> OutboxMessage:
+    row = db.session.get(OutboxMessage, message_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.get("/")
+def index():
+    rows = db.session.execute(
+        select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(500)
+    ).scalars()
+    return render_template("mail/outbox.html", messages=list(rows))
+
+
+@bp.get("/<int:message_id>")
+def show(message_id: int):
+    row = _message(message_id)
+    parsed = message_from_string(row.mime, policy=default)
+    text = parsed.get_body(("plain",))
+    calendars = [part for part in parsed.walk() if part.get_content_type() == "text/calendar"]
+    return render_template(
+        "mail/message.html",
+        row=row,
+        headers=[(name, parsed[name]) for name in ("From", "To", "Reply-To", "Subject", "Date")],
+        text=text.get_content() if text else "",
+        calendar=calendars[0].get_content() if calendars else "",
+        method=calendars[0].get_param("method") if calendars else "",
+    )
+
+
+@bp.get("/<int:message_id>/html")
+def html(message_id: int):
+    """The HTML body on its own, sandboxed: no script, no outside requests."""
+    parsed = message_from_string(_message(message_id).mime, policy=default)
+    body = parsed.get_body(("html",))
+    response = Response(body.get_content() if body else "", mimetype="text/html")
+    response.headers["Content-Security-Policy"] = (
+        "sandbox; default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
+    )
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+@bp.get("/<int:message_id>.eml")
+def eml(message_id: int):
+    row = _message(message_id)
+    return Response(
+        row.mime,
+        mimetype="message/rfc822",
+        headers={"Content-Disposition": f'attachment; filename="message-{row.id}.eml"'},
+    )

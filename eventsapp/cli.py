@@ -52,3 +52,12 @@ def register(app: Flask) -> None:
             run_worker(interval=interval, log=click.echo)
         except KeyboardInterrupt:
             click.echo("Outbox worker stopped.")
+
+    @outbox.command("retry")
+    def outbox_retry() -> None:
+        """Queue the failed messages again, for one more round of tries."""
+        from eventsapp.mail.outbox import requeue_failed
+
+        count = requeue_failed()
+        db.session.commit()
+        click.echo(f"{count} failed messages queued again.")

@@ -216,6 +216,18 @@ def _sent(row: OutboxMessage, report: Report) -> None:
     report.sent += 1
 
 
+def requeue_failed() -> int:
+    """Give failed messages a new round of tries (after the cause has been fixed)."""
+    rows = db.session.execute(
+        select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)
+    ).scalars()
+    count = 0
+    for row in rows:
+        row.status, row.attempts, row.next_attempt_at = OutboxStatus.QUEUED, 0, utcnow()
+        count += 1
+    return count
+
+
 def run_worker(interval: float = 5.0, once: bool = False, log=print) -> None:
     """Send due mail until stopped; sleep `interval` seconds when there is nothing to do."""
     if not current_app.config.get("MAIL_SERVER"):

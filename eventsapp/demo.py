@@ -52,9 +52,9 @@ ORGANISATIONS = [
      "kirjasto@lahti.fi"),
 ]  # fmt: skip
 
-LAB_CAMPUS = ("LAB-kampus, Mukkulankatu 19, Lahti", "Mukkulankatu 19, 15210 Lahti")
+LAB_CAMPUS = ("LAB-kampus", "Mukkulankatu 19, 15210 Lahti")
 MAIN_LIBRARY = ("Lahden pääkirjasto", "Kirkkokatu 31, 15140 Lahti")
-DILA_HOUSE = ("Diakonialaitos, Harjukatu 46", "Harjukatu 46, 15100 Lahti")
+DILA_HOUSE = ("Lahden Diakonialaitos", "Harjukatu 46, 15100 Lahti")
 
 CAMPUS_VISIT_TEXT = """\
 Tule tutustumaan nykypäivän korkeakouluopiskeluun matalalla kynnyksellä! Kampustutustumisessa

@@ -1,6 +1,8 @@
 """SQLAlchemy 2 typed models, one file per part of the domain."""
 
+from eventsapp.models.account import MEMBER_ROLES, Membership, Role, User
 from eventsapp.models.catalogue import Category, Organisation
+from eventsapp.models.client import Client
 from eventsapp.models.enrolment import (
     ACTIVE_STATUSES,
     Enrolment,
@@ -23,9 +25,11 @@ from eventsapp.models.outbox import CalendarEntry, OutboxMessage, OutboxStatus
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "MEMBER_ROLES",
     "AttendanceMode",
     "CalendarEntry",
     "Category",
+    "Client",
     "EligibilityRule",
     "Enrolment",
     "EnrolmentStatus",
@@ -34,9 +38,12 @@ __all__ = [
     "EventSession",
     "EventStatus",
     "InvalidTransition",
+    "Membership",
     "Organisation",
     "OutboxMessage",
     "OutboxStatus",
+    "Role",
+    "User",
     "Window",
     "email_key",
     "enrolment_closes_at",

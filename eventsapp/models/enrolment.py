@@ -88,6 +88,16 @@ class Enrolment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Enrolled by a coach on a client's behalf, with the client's consent (who and when:
+    # enrolled_by_id and consent_at); a soft rule may be overridden with a justification.
+    client_id: Mapped[int | None] = mapped_column(
+        ForeignKey("client.id", ondelete="SET NULL"), index=True, default=None
+    )
+    enrolled_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), default=None
+    )
+    override_reason: Mapped[str] = mapped_column(Text, default="")
+    staff_message: Mapped[str] = mapped_column(Text, default="")  # on approval or rejection
 
     event: Mapped[Event] = relationship(lazy="raise_on_sql")
 

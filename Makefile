@@ -39,7 +39,7 @@ format: $(STAMP)
 
 # Extract the user-facing strings and merge them into the catalogues (then translate, commit).
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --ignore-dirs '.* .venv' --no-location --sort-output -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
 
 bench: $(STAMP) translations

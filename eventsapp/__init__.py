@@ -52,6 +52,8 @@ def register_extensions(app: Flask) -> None:
     extensions.migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     extensions.csrf.init_app(app)
     extensions.mail.init_app(app)  # the name `mail` in this package is eventsapp.mail
+    extensions.limiter.init_app(app)
+    register_login(app)
     extensions.babel.init_app(
         app,
         locale_selector=select_locale,
@@ -59,11 +61,32 @@ def register_extensions(app: Flask) -> None:
     )
 
 
+def register_login(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from eventsapp.auth.services import by_session_token
+
+    login = extensions.login
+    login.init_app(app)
+    login.login_view = "auth.login"
+    login.login_message = _l("Please log in to see that page.")
+    login.login_message_category = "info"
+    login.user_loader(by_session_token)
+
+
 def register_blueprints(app: Flask) -> None:
+    from eventsapp.admin.routes import bp as admin
+    from eventsapp.auth.routes import bp as auth
     from eventsapp.catalogue.routes import bp as catalogue
+    from eventsapp.coach.routes import bp as coach
     from eventsapp.enrolment.routes import bp as enrolment
     from eventsapp.mail.routes import bp as outbox
+    from eventsapp.manage.routes import bp as manage
 
+    app.register_blueprint(auth)
     app.register_blueprint(catalogue)
     app.register_blueprint(enrolment)
     app.register_blueprint(outbox)
+    app.register_blueprint(manage)
+    app.register_blueprint(coach)
+    app.register_blueprint(admin)

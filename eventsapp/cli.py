@@ -1,5 +1,7 @@
 """Command-line tools: `flask --app app seed-demo` and friends."""
 
+from pathlib import Path
+
 import click
 from flask import Flask
 from sqlalchemy import select
@@ -15,14 +17,26 @@ def register(app: Flask) -> None:
         from eventsapp import demo
         from eventsapp.models import Organisation
 
+        # The demo passwords are random; they are kept in the instance folder so that the
+        # next `make run` can show them again.
+        saved = Path(app.instance_path) / "demo-accounts.txt"
         if reset:
             demo.clear()
         elif db.session.execute(select(Organisation.id).limit(1)).first():
             click.echo("The database already has data: nothing seeded (use --reset to refill).")
+            if saved.exists():
+                click.echo(saved.read_text(encoding="utf-8"), nl=False)
             return
-        summary = demo.seed()
+        seeded = demo.seed()
         db.session.commit()
-        click.echo(f"Demo network seeded: {summary}.")
+        click.echo(f"Demo network seeded: {seeded.summary}.")
+        lines = ["Demo accounts (log in at /login):"]
+        lines += [f"  {role:<12} {email:<32} {pw}" for email, role, pw in seeded.accounts]
+        text = "\n".join(lines) + "\n"
+        click.echo(text, nl=False)
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        saved.write_text(text, encoding="utf-8")
+        saved.chmod(0o600)
 
     @app.cli.group("outbox")
     def outbox() -> None:
@@ -61,3 +75,54 @@ def register(app: Flask) -> None:
         count = requeue_failed()
         db.session.commit()
         click.echo(f"{count} failed messages queued again.")
+
+    @app.cli.group("users")
+    def users() -> None:
+        """Staff accounts."""
+
+    @users.command("create")
+    @click.option("--email", required=True)
+    @click.option("--name", default="")
+    @click.option(
+        "--role",
+        "roles",
+        multiple=True,
+        required=True,
+        type=click.Choice(["coordinator", "organiser", "coach"]),
+        help="Repeat for several roles.",
+    )
+    @click.option(
+        "--organisation",
+        "organisations",
+        multiple=True,
+        help="Slug of an organisation for the organiser and coach roles; repeat for several.",
+    )
+    @click.option("--password", default=None, help="Default: a random one, printed.")
+    def users_create(email, name, roles, organisations, password) -> None:
+        """Create a staff account, e.g. the first coordinator of a real deployment."""
+        from eventsapp.auth.services import by_email, create_user, generate_password
+        from eventsapp.models import Organisation
+
+        if by_email(email):
+            raise click.ClickException(f"{email} already has an account.")
+        orgs = []
+        for slug in organisations:
+            org = db.session.execute(
+                select(Organisation).where(Organisation.slug == slug)
+            ).scalar_one_or_none()
+            if org is None:
+                raise click.ClickException(f"No organisation {slug!r}.")
+            orgs.append(org)
+        member_roles = [role for role in roles if role != "coordinator"]
+        if member_roles and not orgs:
+            raise click.ClickException("--organisation is needed for organiser and coach.")
+        password = password or generate_password()
+        create_user(
+            email,
+            name=name,
+            password=password,
+            coordinator="coordinator" in roles,
+            memberships=[(role, org) for role in member_roles for org in orgs],
+        )
+        db.session.commit()
+        click.echo(f"Created {email} ({', '.join(roles)}). Password: {password}")

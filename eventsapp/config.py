@@ -52,10 +52,14 @@ class Config:
         "MAIL_DEFAULT_SENDER", "Lahden alueen työllisyysverkosto <tapahtumat@example.fi>"
     )
 
-    # The staff view of the outbox (/outbox): with a password, HTTP Basic auth (any user
-    # name); without one, only from this machine and never in production.
-    OUTBOX_PASSWORD = os.environ.get("OUTBOX_PASSWORD", "")
     MAIL_SUPPRESS_SEND = False
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute; 60 per hour")
+    PASSWORD_RESET_MAX_AGE = 2 * 3600  # seconds a reset link works
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
 
     EVENTS_PER_PAGE = 20
 
@@ -76,6 +80,7 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
 
 

@@ -5,16 +5,19 @@ in the coming June and the autumn after it, the course starts at the beginning o
 September, and a few other events fall in the weeks ahead.
 """
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete
 
+from eventsapp.auth.services import create_user, generate_password
 from eventsapp.eligibility import LAHTI_REGION
 from eventsapp.extensions import db
 from eventsapp.models import (
     AttendanceMode,
     Category,
+    Client,
     EligibilityRule,
     Enrolment,
     EnrolmentStatus,
@@ -22,7 +25,10 @@ from eventsapp.models import (
     EventKind,
     EventSession,
     EventStatus,
+    Membership,
     Organisation,
+    OutboxMessage,
+    User,
     email_key,
 )
 
@@ -50,7 +56,18 @@ ORGANISATIONS = [
     ("dila", "Lahden Diakonialaitos", "DILA", "https://dila.fi", "tyollisyys@dila.fi"),
     ("kirjasto", "Lahden kaupunginkirjasto", "Kirjasto", "https://lahdenkaupunginkirjasto.fi",
      "kirjasto@lahti.fi"),
+    ("tyollisyyspalvelut", "Lahden kaupungin työllisyyspalvelut", "Työllisyyspalvelut",
+     "https://www.lahti.fi", "tyollisyyspalvelut@lahti.fi"),
 ]  # fmt: skip
+
+# (email, name, coordinator?, [(role, organisation slug)]): one demo user per role, and a
+# second organiser in another organisation to show that each sees only their own.
+DEMO_USERS = [
+    ("koordinaattori@example.fi", "Kaisa Koordinaattori", True, []),
+    ("jarjestaja.lab@example.fi", "Kati Ojala", False, [("organiser", "lab")]),
+    ("jarjestaja.ohjaamo@example.fi", "Olli Ohjaaja", False, [("organiser", "ohjaamo-lahti")]),
+    ("valmentaja@example.fi", "Veera Valmentaja", False, [("coach", "tyollisyyspalvelut")]),
+]
 
 LAB_CAMPUS = ("LAB-kampus", "Mukkulankatu 19, 15210 Lahti")
 MAIN_LIBRARY = ("Lahden pääkirjasto", "Kirkkokatu 31, 15140 Lahti")
@@ -108,7 +125,18 @@ def session(day: date, start: tuple[int, int], end: tuple[int, int], place=("", 
 
 
 def clear() -> None:
-    for model in (Enrolment, EligibilityRule, EventSession, Event, Organisation, Category):
+    for model in (
+        OutboxMessage,
+        Enrolment,
+        Client,
+        Membership,
+        User,
+        EligibilityRule,
+        EventSession,
+        Event,
+        Organisation,
+        Category,
+    ):
         db.session.execute(delete(model))
 
 
@@ -313,4 +341,58 @@ def seed(today: date | None = None) -> str:
                 else None,
             )
         )
-    return f"{len(categories)} categories, {len(orgs)} organisations, {len(events) + 1} events"
+    accounts = _demo_users(orgs)
+    coach = next(user for user in accounts if user[1] == "coach")
+    _demo_clients(coach[3])
+    summary = f"{len(categories)} categories, {len(orgs)} organisations, {len(events) + 1} events"
+    return Seeded(summary, [(email, role, password) for email, role, password, _ in accounts])
+
+
+@dataclass(frozen=True)
+class Seeded:
+    summary: str
+    accounts: list[tuple[str, str, str]]  # email, role, password
+
+
+def _demo_users(orgs: dict[str, Organisation]) -> list[tuple[str, str, str, User]]:
+    created = []
+    for email, name, coordinator, memberships in DEMO_USERS:
+        password = generate_password()
+        user = create_user(
+            email,
+            name=name,
+            password=password,
+            coordinator=coordinator,
+            memberships=[(role, orgs[slug]) for role, slug in memberships],
+        )
+        role = "coordinator" if coordinator else memberships[0][0]
+        created.append((email, role, password, user))
+    return created
+
+
+def _demo_clients(coach: User) -> None:
+    db.session.add_all(
+        [
+            Client(
+                coach_id=coach.id,
+                first_name="Jani",
+                last_name="Laaksonen",
+                email="jani.laaksonen@example.fi",
+                birth_date=date(2002, 4, 12),
+                municipality="398",
+                gender="male",
+                employment_status="unemployed",
+                note="Kiinnostunut IT-alasta.",
+            ),
+            Client(
+                coach_id=coach.id,
+                first_name="Pekka",
+                last_name="Salminen",
+                birth_date=date(1996, 9, 30),
+                municipality="098",
+                gender="male",
+                employment_status="unemployed",
+                note="Ei sähköpostia: viestit valmentajalle.",
+            ),
+        ]
+    )

@@ -1,6 +1,9 @@
 """Flask extensions, created unbound here and bound to an app in create_app()."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -26,3 +29,7 @@ migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
 mail = Mail()
+login = LoginManager()
+# Counters live in RATELIMIT_STORAGE_URI: memory on a laptop, Redis when several processes or
+# hosts serve the app.
+limiter = Limiter(key_func=get_remote_address)

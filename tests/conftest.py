@@ -244,3 +244,29 @@ def smtp(app):
     sink.start()
     yield sink
     sink.stop()
+
+
+PASSWORD = "oikein-hevonen-akku-niitti"
+
+
+@pytest.fixture
+def make_user(app, catalogue):
+    """A staff user: make_user("a@example.fi", organiser=["lab"], coach=["ohjaamo"])."""
+    from eventsapp.auth.services import create_user
+
+    def build(email, *, coordinator=False, organiser=(), coach=(), name="", password=PASSWORD):
+        memberships = [("organiser", catalogue[key]) for key in organiser]
+        memberships += [("coach", catalogue[key]) for key in coach]
+        user = create_user(
+            email, name=name, password=password, coordinator=coordinator, memberships=memberships
+        )
+        db.session.commit()
+        return user
+
+    return build
+
+
+def login(client, email, password=PASSWORD):
+    response = client.post("/login", data={"email": email, "password": password})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    return response

@@ -1,4 +1,4 @@
-"""The staff view of the outbox: rendered messages and .eml downloads, not public."""
+"""The staff view of the outbox: rendered messages and .eml downloads, the coordinator's."""
 
 from email import message_from_bytes
 from email.policy import default
@@ -8,6 +8,7 @@ import pytest
 from eventsapp.enrolment import services
 from eventsapp.enrolment.services import Applicant
 from eventsapp.extensions import db
+from tests.conftest import login
 
 
 @pytest.fixture
@@ -19,7 +20,9 @@ def queued(app, make_event):
     db.session.commit()
 
 
-def test_staff_read_the_outbox_from_this_machine(client, queued):
+def test_the_coordinator_reads_the_outbox(client, queued, make_user):
+    make_user("koordinaattori@example.fi", coordinator=True)
+    login(client, "koordinaattori@example.fi")
     listing = client.get("/outbox/?lang=en")
     assert listing.status_code == 200
     html = listing.get_data(as_text=True)
@@ -37,19 +40,11 @@ def test_staff_read_the_outbox_from_this_machine(client, queued):
     assert parsed["To"].addresses[0].addr_spec == "m@example.fi"
 
 
-def test_outbox_is_not_public(app, client, queued):
-    outside = {"REMOTE_ADDR": "203.0.113.9"}
-    assert client.get("/outbox/", environ_base=outside).status_code == 404
-    assert client.get("/outbox/1.eml", environ_base=outside).status_code == 404
-    app.config["ENV_NAME"] = "production"
-    assert client.get("/outbox/").status_code == 404
-
-
-def test_outbox_password_uses_basic_auth(app, client, queued):
-    app.config["OUTBOX_PASSWORD"] = "s3cret-for-staff"
-    assert client.get("/outbox/").status_code == 401
-    assert client.get("/outbox/", auth=("staff", "wrong")).status_code == 401
-    assert client.get("/outbox/", auth=("staff", "s3cret-for-staff")).status_code == 200
-    outside = {"REMOTE_ADDR": "203.0.113.9"}
-    response = client.get("/outbox/", auth=("x", "s3cret-for-staff"), environ_base=outside)
-    assert response.status_code == 200
+def test_outbox_is_for_the_coordinator_only(client, queued, make_user):
+    response = client.get("/outbox/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert client.get("/outbox/1.eml").status_code == 302
+    make_user("lab@example.fi", organiser=["lab"])
+    login(client, "lab@example.fi")
+    assert client.get("/outbox/").status_code == 403
+    assert client.get("/outbox/1.eml").status_code == 403

@@ -24,6 +24,7 @@ from eventsapp.models import (
     EnrolmentStatus,
     Event,
     EventStatus,
+    InvalidTransition,
     Window,
     email_key,
     enrolment_window,
@@ -178,7 +179,22 @@ def _lock_event(event_id: int) -> Event | None:
     )
 
 
-def enrol(event_id: int, applicant: Applicant, now: datetime | None = None) -> Enrolment:
+@dataclass(frozen=True)
+class OnBehalf:
+    """A coach enrols a client, with the client's consent (recorded: who and when).
+    `override_reason` lets the client past soft rules; strict rules cannot be overridden."""
+
+    client_id: int
+    coach_id: int
+    override_reason: str = ""
+
+
+def enrol(
+    event_id: int,
+    applicant: Applicant,
+    now: datetime | None = None,
+    on_behalf: OnBehalf | None = None,
+) -> Enrolment:
     """Take an enrolment, or raise EnrolmentRefused. Confirmed, waitlisted or pending."""
     now = now or utcnow()
     event = _lock_event(event_id)
@@ -193,10 +209,13 @@ def enrol(event_id: int, applicant: Applicant, now: datetime | None = None) -> E
         raise EnrolmentRefused(EnrolmentRefused.INELIGIBLE, verdict)
 
     key = email_key(applicant.email)
-    if _active_enrolment_exists(event_id, key):
+    if not key and on_behalf:  # a client without email: one enrolment per client
+        key = f"client:{on_behalf.client_id}"
+    if not key or _active_enrolment_exists(event_id, key):
         raise EnrolmentRefused(EnrolmentRefused.DUPLICATE)
 
-    if verdict.needs_review:
+    overridden = bool(on_behalf and on_behalf.override_reason.strip())
+    if verdict.needs_review and not overridden:
         status = EnrolmentStatus.PENDING
     else:
         placement = seats_of(event).place()
@@ -224,6 +243,9 @@ def enrol(event_id: int, applicant: Applicant, now: datetime | None = None) -> E
         created_at=now,
         status_changed_at=now,
         queued_at=now if status == EnrolmentStatus.WAITLISTED else None,
+        client_id=on_behalf.client_id if on_behalf else None,
+        enrolled_by_id=on_behalf.coach_id if on_behalf else None,
+        override_reason=on_behalf.override_reason.strip() if overridden else "",
     )
     try:
         with db.session.begin_nested():
@@ -261,19 +283,68 @@ def cancel(token: str, now: datetime | None = None) -> Enrolment | None:
     Returns None for an unknown token. Cancelling a cancelled enrolment changes nothing.
     """
     found = by_token(token)
+    return None if found is None else cancel_enrolment(found.id, now)
+
+
+def _locked_enrolment(enrolment_id: int) -> tuple[Event, Enrolment]:
+    """The enrolment and its event, read fresh under the event's lock."""
+    found = db.session.get(Enrolment, enrolment_id)
     if found is None:
-        return None
-    event_id = found.event_id
-    event = _lock_event(event_id)
+        raise LookupError(f"no enrolment {enrolment_id}")
+    event = _lock_event(found.event_id)
     enrolment = db.session.execute(
-        select(Enrolment).where(Enrolment.token == token).execution_options(populate_existing=True)
+        select(Enrolment)
+        .where(Enrolment.id == enrolment_id)
+        .execution_options(populate_existing=True)
     ).scalar_one()
+    return event, enrolment
+
+
+def cancel_enrolment(enrolment_id: int, now: datetime | None = None) -> Enrolment:
+    """Cancel (by the participant, their coach or staff); the seat goes to the next in line."""
+    event, enrolment = _locked_enrolment(enrolment_id)
     if not enrolment.can_move_to(EnrolmentStatus.CANCELLED):
         return enrolment
     enrolment.move_to(EnrolmentStatus.CANCELLED, now)
     db.session.flush()
     notify.status_changed(enrolment, event)
     promote_from_waitlist(event, now)
+    return enrolment
+
+
+def approve(enrolment_id: int, message: str = "", now: datetime | None = None) -> Enrolment:
+    """The organiser accepts a pending enrolment: it takes a seat, or joins the waiting list.
+    Raises EnrolmentRefused(FULL) when there is neither."""
+    event, enrolment = _locked_enrolment(enrolment_id)
+    if enrolment.status != EnrolmentStatus.PENDING:
+        raise InvalidTransition(f"{enrolment.status} -> approved")
+    placement = seats_of(event).place()
+    if placement == Placement.FULL:
+        raise EnrolmentRefused(EnrolmentRefused.FULL)
+    enrolment.staff_message = message.strip()
+    enrolment.move_to(EnrolmentStatus(placement.value), now)
+    db.session.flush()
+    notify.status_changed(enrolment, event, position=waitlist_position(enrolment))
+    return enrolment
+
+
+def reject(enrolment_id: int, message: str = "", now: datetime | None = None) -> Enrolment:
+    """The organiser turns a pending enrolment down, with a message to the person."""
+    event, enrolment = _locked_enrolment(enrolment_id)
+    enrolment.staff_message = message.strip()
+    enrolment.move_to(EnrolmentStatus.REJECTED, now)
+    db.session.flush()
+    notify.status_changed(enrolment, event)
+    return enrolment
+
+
+def promote(enrolment_id: int, now: datetime | None = None) -> Enrolment:
+    """The organiser moves one person up from the waiting list by hand, out of turn. With
+    no free seat this goes over the capacity: the organiser's own decision."""
+    event, enrolment = _locked_enrolment(enrolment_id)
+    enrolment.move_to(EnrolmentStatus.CONFIRMED, now)
+    db.session.flush()
+    notify.status_changed(enrolment, event, promoted=True)
     return enrolment
 
 

@@ -56,6 +56,24 @@ def location_of(event: Event, session: EventSession) -> str:
 
 
 @dataclass(frozen=True)
+class Recipient:
+    name: str
+    email: str
+    for_client: str = ""  # a coach receiving mail about this client
+
+
+def recipients(enrolment: Enrolment) -> tuple[Recipient, Recipient | None]:
+    """Who gets an enrolment's mail, and who a copy. A client without email: the coach,
+    naming the client. A client with email: the client, and the coach a copy."""
+    coach = enrolment.enrolled_by
+    if coach is not None and not enrolment.email:
+        return Recipient(coach.display_name, coach.email, enrolment.full_name), None
+    main = Recipient(enrolment.full_name, enrolment.email)
+    copy = Recipient(coach.display_name, coach.email, enrolment.full_name) if coach else None
+    return main, copy
+
+
+@dataclass(frozen=True)
 class Mail:
     """What the templates of one kind of mail get."""
 
@@ -65,8 +83,9 @@ class Mail:
     extra: dict
 
 
-def _render(mail: Mail, subject: str) -> tuple[str, str]:
+def _render(mail: Mail, subject: str, recipient: Recipient) -> tuple[str, str]:
     context = {
+        "recipient": recipient,
         "enrolment": mail.enrolment,
         "event": mail.event,
         "manage_url": manage_url(mail.enrolment),
@@ -99,7 +118,7 @@ def _subject(kind: str, event: Event, **params) -> str:
     return str(SUBJECTS[kind]) % {"title": event.title, **params}
 
 
-def _invite(entry: CalendarEntry, enrolment: Enrolment, event: Event) -> ical.Invite:
+def _invite(entry: CalendarEntry, enrolment: Enrolment, event: Event, to: Recipient) -> ical.Invite:
     organizer_name, organizer_email = organiser_address(event)
     description = gettext(
         "%(summary)s\n\nSee or cancel your enrolment: %(url)s",
@@ -115,7 +134,7 @@ def _invite(entry: CalendarEntry, enrolment: Enrolment, event: Event) -> ical.In
         organizer_name=organizer_name,
         organizer_email=organizer_email,
         attendee_name=enrolment.full_name,
-        attendee_email=enrolment.email,
+        attendee_email=to.email,
         description=description,
         location=entry.location,
         url=event_url(event),
@@ -128,11 +147,12 @@ def _send(
     """The mail itself carries the first entry's calendar part; every other entry goes in a
     short message of its own (one VEVENT, one UID per message: what Outlook reads)."""
     enrolment, event = mail.enrolment, mail.event
-    to = (enrolment.full_name, enrolment.email)
+    main, copy = recipients(enrolment)
+    to = (main.name, main.email)
     reply_to = organiser_address(event)[1]
     build = ical.request if method == "REQUEST" else ical.cancel
-    calendars = [build(_invite(entry, enrolment, event)) for entry in entries]
-    text, html = _render(mail, subject)
+    calendars = [build(_invite(entry, enrolment, event, main)) for entry in entries]
+    text, html = _render(mail, subject, main)
     enqueue(
         kind=mail.kind,
         to=to,
@@ -144,13 +164,24 @@ def _send(
         method=method,
         enrolment_id=enrolment.id,
     )
+    if copy is not None:  # the coach's copy: the news, without the invitation
+        text, html = _render(mail, subject, copy)
+        enqueue(
+            kind=f"{mail.kind}_copy",
+            to=(copy.name, copy.email),
+            subject=gettext("Copy: %(subject)s", subject=subject),
+            text=text,
+            html=html,
+            reply_to=reply_to,
+            enrolment_id=enrolment.id,
+        )
     for number, (entry, calendar) in enumerate(zip(entries, calendars, strict=True), start=1):
         if number == 1:
             continue
         extra = {"entry": entry, "number": number, "count": len(entries)}
         follow = Mail(follow_kind, enrolment, event, extra)
         follow_subject = _subject(follow_kind, event, number=number, count=len(entries))
-        text, html = _render(follow, follow_subject)
+        text, html = _render(follow, follow_subject, main)
         enqueue(
             kind=follow_kind,
             to=to,

@@ -1,39 +1,23 @@
-"""The staff view of the outbox: every message, rendered, and as an .eml file.
+"""The staff view of the outbox: every message, rendered, and as an .eml file (the
+coordinator's)."""
 
-Until staff accounts exist, the pages are guarded: with OUTBOX_PASSWORD set, by HTTP Basic
-auth; without it, they answer only to this machine (loopback) and never in production.
-"""
-
-import hmac
 from email import message_from_string
 from email.policy import default
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template
 from sqlalchemy import select
 
+from eventsapp.auth.access import requires
 from eventsapp.extensions import db
 from eventsapp.models import OutboxMessage
 
 bp = Blueprint("outbox", __name__, url_prefix="/outbox")
 
-LOOPBACK = {"127.0.0.1", "::1"}
-
 
 @bp.before_request
+@requires("coordinator")
 def guard():
-    password = current_app.config.get("OUTBOX_PASSWORD")
-    if password:
-        auth = request.authorization
-        given = (auth.password or "") if auth else ""
-        if not hmac.compare_digest(given.encode(), password.encode()):
-            return Response(
-                "Authentication required\n",
-                401,
-                {"WWW-Authenticate": 'Basic realm="outbox", charset="UTF-8"'},
-            )
-        return None
-    if current_app.config.get("ENV_NAME") == "production" or request.remote_addr not in LOOPBACK:
-        abort(404)
+    """Only the coordinator reads the outbox: it holds every participant's mail."""
     return None
 
 

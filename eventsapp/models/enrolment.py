@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventsapp.database import UTCDateTime, utcnow
 from eventsapp.extensions import db
+from eventsapp.models.account import User
 from eventsapp.models.event import Event, _in
 
 
@@ -100,6 +101,7 @@ class Enrolment(db.Model):
     staff_message: Mapped[str] = mapped_column(Text, default="")  # on approval or rejection
 
     event: Mapped[Event] = relationship(lazy="raise_on_sql")
+    enrolled_by: Mapped["User | None"] = relationship()  # the coach, when one enrolled them
 
     @property
     def full_name(self) -> str:

@@ -1,0 +1,1 @@
+"""The coordinator runs the network: member organisations and staff accounts."""

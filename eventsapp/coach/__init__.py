@@ -1,0 +1,1 @@
+"""Coaches (omavalmentajat): their clients, and enrolling them on the client's behalf."""

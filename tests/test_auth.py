@@ -9,7 +9,6 @@ from eventsapp.extensions import db
 from eventsapp.models import OutboxMessage, User
 from tests.conftest import PASSWORD, login
 
-
 NEW = "uusi-salasana-2026"
 
 

@@ -59,7 +59,7 @@ def test_migrations_build_the_schema_the_models_describe(database_uri):
 def test_seed_demo_builds_the_network(app):
     from eventsapp import demo
 
-    summary = demo.seed(today=date(2026, 11, 29))
+    summary = demo.seed(today=date(2026, 11, 29)).summary
     db.session.commit()
     assert "8 categories" in summary
     names = db.session.execute(select(Category.name_sv)).scalars().all()

@@ -41,13 +41,32 @@ def is_sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
+FLUSHED = "eventsapp_flushed"
+
+
+@event.listens_for(Session, "after_flush")
+def _remember_flush(session, _context) -> None:
+    session.info[FLUSHED] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_flush(session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction ended: commit or rollback
+        session.info.pop(FLUSHED, None)
+
+
+def _unchanged(session: Session, what: str) -> None:
+    if session.new or session.dirty or session.deleted or session.info.get(FLUSHED):
+        raise RuntimeError(f"{what} must come before any change in the unit of work")
+
+
 def begin_write(session: Session) -> None:
     """On SQLite, end the read transaction and begin a write transaction (BEGIN IMMEDIATE)
-    that other writers wait for. A no-op elsewhere: PostgreSQL locks rows, not the database."""
+    that other writers wait for. A no-op elsewhere: PostgreSQL locks rows, not the database.
+    Refuses when the unit of work has changed anything yet (a rollback would lose it)."""
     if not is_sqlite(session):
         return
-    if session.new or session.dirty or session.deleted:
-        raise RuntimeError("begin_write must come before any change in the unit of work")
+    _unchanged(session, "begin_write")
     session.rollback()  # a read transaction cannot safely become a write transaction
     session.connection(execution_options={WRITE_LOCK: True})
 
@@ -61,8 +80,7 @@ def lock_for_update(session: Session, model, ident: int, *options):
     writers wait for. Either way the row is read fresh, after the lock is held, with the
     loader `options` given.
     """
-    if session.new or session.dirty or session.deleted:
-        raise RuntimeError("lock_for_update must come before any change in the unit of work")
+    _unchanged(session, "lock_for_update")
     stmt = (
         select(model)
         .where(model.id == ident)

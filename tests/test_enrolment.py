@@ -219,3 +219,17 @@ def test_tampered_token_is_not_found(client, make_event):
         assert client.get(f"/enrolments/{bad}").status_code == 404
         assert client.post(f"/enrolments/{bad}/cancel").status_code == 404
     assert enrolments()[0].status == "confirmed"
+
+
+def test_the_lock_refuses_to_come_after_a_change(app, make_event):
+    """A write lock taken after a flush would lose the flushed work on SQLite: refused."""
+    from eventsapp.database import lock_for_update
+    from eventsapp.models import Event, Organisation
+
+    event = make_event()
+    db.session.add(Organisation(slug="x", name="X"))
+    db.session.flush()
+    with pytest.raises(RuntimeError):
+        lock_for_update(db.session, Event, event.id)
+    db.session.rollback()
+    assert lock_for_update(db.session, Event, event.id).id == event.id

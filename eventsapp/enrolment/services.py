@@ -196,8 +196,8 @@ def enrol(
     on_behalf: OnBehalf | None = None,
 ) -> Enrolment:
     """Take an enrolment, or raise EnrolmentRefused. Confirmed, waitlisted or pending."""
-    now = now or utcnow()
     event = _lock_event(event_id)
+    now = now or utcnow()  # read under the lock: the waiting list keeps the lock's order
     if event is None or event.status == EventStatus.DRAFT:
         raise EnrolmentRefused(EnrolmentRefused.UNAVAILABLE)
     window = enrolment_window(event, now)

@@ -1,0 +1,1 @@
+"""Benchmarks of the performance budget: `make bench` (see docs/performance.md)."""

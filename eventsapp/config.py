@@ -23,9 +23,12 @@ def _bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production, see check()
+
+
 class Config:
     ENV_NAME = "development"
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL", ""))  # "" = instance
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
 
@@ -97,8 +100,8 @@ class ConfigurationError(RuntimeError):
 
 def check(config: dict) -> None:
     if config.get("ENV_NAME") == "production":
-        key = os.environ.get("SECRET_KEY") or ""
-        if config.get("SECRET_KEY") in (None, "", Config.SECRET_KEY) or len(key) < 16:
+        key = config.get("SECRET_KEY") or ""
+        if key == DEV_SECRET_KEY or len(key) < 16:
             raise ConfigurationError(
                 "SECRET_KEY must be set to a long random value in production "
                 "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."

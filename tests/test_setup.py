@@ -26,9 +26,31 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(ConfigurationError):
         create_app({"ENV_NAME": "production"})
-    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    with pytest.raises(ConfigurationError):
+        create_app({"ENV_NAME": "production", "SECRET_KEY": "short"})
     app = create_app({"ENV_NAME": "production", "SECRET_KEY": "x" * 40})
     assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_production_starts_with_the_secret_key_from_the_environment(tmp_path):
+    """The real way: EVENTSAPP_ENV and SECRET_KEY in the environment, as gunicorn gets them."""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "EVENTSAPP_ENV": "production",
+        "SECRET_KEY": "k" * 64,
+        "EVENTSAPP_INSTANCE": str(tmp_path),
+    }
+    code = "from app import app; print(app.config['ENV_NAME'])"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "production"
+    env.pop("SECRET_KEY")
+    refused = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert refused.returncode != 0 and "SECRET_KEY" in refused.stderr
 
 
 def test_postgres_urls_get_the_psycopg_driver():

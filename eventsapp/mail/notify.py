@@ -1,31 +1,40 @@
 """Which mail a change causes, and the calendar entries that go with it.
 
-Called by the services, inside their unit of work: every message lands in the outbox in the
-same transaction as the change. A confirmed participant gets one calendar invitation per
-session (see docs/calendar-invitations.md for why): the first travels in the confirmation,
-the others each in a short message of their own. Cancelling, rejecting, moving or cancelling a
-session sends CANCEL or an updated REQUEST with the same UID and a higher SEQUENCE.
+Called by the services inside their unit of work: each message is queued in the outbox in the
+same transaction as the change, as what to say (the kind, the recipient, the calendar entry as
+it stands now); the sender renders it after the commit, once, and keeps the rendered message
+for its retries. So a request pays for a few inserts, not for templates and MIME.
+
+A confirmed participant gets one calendar invitation per session (docs/calendar-invitations.md
+says why): the first travels in the confirmation, the others each in a short message of its
+own. Cancelling, rejecting, moving or cancelling a session sends CANCEL or an updated REQUEST
+with the same UID and a higher SEQUENCE.
 """
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from types import SimpleNamespace
 
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from eventsapp import ical
 from eventsapp.database import utcnow
 from eventsapp.extensions import db
-from eventsapp.mail.outbox import enqueue, mail_domain
+from eventsapp.mail import message
+from eventsapp.mail.outbox import enqueue_payload, mail_domain
 from eventsapp.models import (
     CalendarEntry,
     Enrolment,
     EnrolmentStatus,
     Event,
     EventSession,
+    OutboxMessage,
 )
+
+RENDERER = "enrolment"
 
 
 def absolute(path: str) -> str:
@@ -73,32 +82,6 @@ def recipients(enrolment: Enrolment) -> tuple[Recipient, Recipient | None]:
     return main, copy
 
 
-@dataclass(frozen=True)
-class Mail:
-    """What the templates of one kind of mail get."""
-
-    kind: str
-    enrolment: Enrolment
-    event: Event
-    extra: dict
-
-
-def _render(mail: Mail, subject: str, recipient: Recipient) -> tuple[str, str]:
-    context = {
-        "recipient": recipient,
-        "enrolment": mail.enrolment,
-        "event": mail.event,
-        "manage_url": manage_url(mail.enrolment),
-        "event_url": event_url(mail.event),
-        "home_url": absolute("/"),
-        "subject": subject,
-        **mail.extra,
-    }
-    text = render_template(f"email/{mail.kind}.txt", **context)
-    html = render_template(f"email/{mail.kind}.html", **context)
-    return text, html
-
-
 SUBJECTS = {
     "confirmed": _l("Enrolment confirmed: %(title)s"),
     "promoted": _l("You got a seat: %(title)s"),
@@ -118,92 +101,97 @@ def _subject(kind: str, event: Event, **params) -> str:
     return str(SUBJECTS[kind]) % {"title": event.title, **params}
 
 
-def _invite(entry: CalendarEntry, enrolment: Enrolment, event: Event, to: Recipient) -> ical.Invite:
-    organizer_name, organizer_email = organiser_address(event)
-    description = gettext(
-        "%(summary)s\n\nSee or cancel your enrolment: %(url)s",
-        summary=event.summary or event.title,
-        url=manage_url(enrolment),
-    )
-    return ical.Invite(
-        uid=entry.uid,
-        sequence=entry.sequence,
-        summary=entry.summary,
-        starts_at=entry.starts_at,
-        ends_at=entry.ends_at,
-        organizer_name=organizer_name,
-        organizer_email=organizer_email,
-        attendee_name=enrolment.full_name,
-        attendee_email=to.email,
-        description=description,
-        location=entry.location,
-        url=event_url(event),
+def _snapshot(entry: CalendarEntry) -> dict:
+    """The calendar entry as the calendar will be told it: kept in the queued message."""
+    return {
+        "uid": entry.uid,
+        "sequence": entry.sequence,
+        "summary": entry.summary,
+        "location": entry.location,
+        "starts_at": entry.starts_at.isoformat(),
+        "ends_at": entry.ends_at.isoformat(),
+    }
+
+
+def _queue(
+    enrolment: Enrolment,
+    to: Recipient,
+    *,
+    kind: str,
+    template: str,
+    subject: str,
+    entry: CalendarEntry | None = None,
+    method: str = "",
+    **extra,
+) -> None:
+    enqueue_payload(
+        kind=kind,
+        to=(to.name, to.email),
+        subject=subject,
+        enrolment_id=enrolment.id,
+        payload={
+            "renderer": RENDERER,
+            "template": template,
+            "locale": enrolment.locale,
+            "recipient": asdict(to),
+            "entry": _snapshot(entry) if entry is not None else None,
+            "method": method,
+            "extra": extra,
+        },
     )
 
 
 def _send(
-    mail: Mail, subject: str, entries: list[CalendarEntry], method: str, follow_kind: str
+    enrolment: Enrolment,
+    event: Event,
+    *,
+    template: str,
+    subject: str,
+    entries: list[CalendarEntry],
+    method: str,
+    follow: str = "",
+    **extra,
 ) -> None:
     """The mail itself carries the first entry's calendar part; every other entry goes in a
-    short message of its own (one VEVENT, one UID per message: what Outlook reads)."""
-    enrolment, event = mail.enrolment, mail.event
+    short message of its own (one VEVENT, one UID per message: what Outlook reads). A coach
+    who enrolled a client with email gets a copy of the mail itself, without the calendar."""
     main, copy = recipients(enrolment)
-    to = (main.name, main.email)
-    reply_to = organiser_address(event)[1]
-    build = ical.request if method == "REQUEST" else ical.cancel
-    calendars = [build(_invite(entry, enrolment, event, main)) for entry in entries]
-    text, html = _render(mail, subject, main)
-    enqueue(
-        kind=mail.kind,
-        to=to,
-        subject=subject,
-        text=text,
-        html=html,
-        reply_to=reply_to,
-        calendar=calendars[0] if calendars else None,
-        method=method,
-        enrolment_id=enrolment.id,
-    )
-    if copy is not None:  # the coach's copy: the news, without the invitation
-        text, html = _render(mail, subject, copy)
-        enqueue(
-            kind=f"{mail.kind}_copy",
-            to=(copy.name, copy.email),
-            subject=gettext("Copy: %(subject)s", subject=subject),
-            text=text,
-            html=html,
-            reply_to=reply_to,
-            enrolment_id=enrolment.id,
-        )
-    for number, (entry, calendar) in enumerate(zip(entries, calendars, strict=True), start=1):
-        if number == 1:
-            continue
-        extra = {"entry": entry, "number": number, "count": len(entries)}
-        follow = Mail(follow_kind, enrolment, event, extra)
-        follow_subject = _subject(follow_kind, event, number=number, count=len(entries))
-        text, html = _render(follow, follow_subject, main)
-        enqueue(
-            kind=follow_kind,
-            to=to,
-            subject=follow_subject,
-            text=text,
-            html=html,
-            reply_to=reply_to,
-            calendar=calendar,
+    first = entries[0] if entries else None
+    _queue(
+        enrolment, main, kind=template, template=template, subject=subject, entry=first,
+        method=method, **extra,
+    )  # fmt: skip
+    if copy is not None:
+        copy_subject = gettext("Copy: %(subject)s", subject=subject)
+        _queue(
+            enrolment, copy, kind=f"{template}_copy", template=template, subject=copy_subject,
+            **extra,
+        )  # fmt: skip
+    count = len(entries)
+    for number, entry in enumerate(entries[1:], start=2):
+        _queue(
+            enrolment,
+            main,
+            kind=follow,
+            template=follow,
+            subject=_subject(follow, event, number=number, count=count),
+            entry=entry,
             method=method,
-            enrolment_id=enrolment.id,
+            number=number,
+            count=count,
         )
 
 
-def _entries(enrolment: Enrolment, *, active_only: bool = True) -> list[CalendarEntry]:
-    stmt = (
-        select(CalendarEntry)
-        .where(CalendarEntry.enrolment_id == enrolment.id)
-        .order_by(CalendarEntry.starts_at, CalendarEntry.id)
+def _entries(enrolment: Enrolment) -> list[CalendarEntry]:
+    return list(
+        db.session.execute(
+            select(CalendarEntry)
+            .where(
+                CalendarEntry.enrolment_id == enrolment.id, CalendarEntry.cancelled.is_(False)
+            )
+            .order_by(CalendarEntry.starts_at, CalendarEntry.id)
+        ).scalars()
     )
-    if active_only:
-        stmt = stmt.where(CalendarEntry.cancelled.is_(False))
-    return list(db.session.execute(stmt).scalars())
 
 
 def _new_entries(enrolment: Enrolment, event: Event) -> list[CalendarEntry]:
@@ -226,6 +214,13 @@ def _new_entries(enrolment: Enrolment, event: Event) -> list[CalendarEntry]:
     return entries
 
 
+def _bump(entries: list[CalendarEntry], *, cancel: bool = False) -> list[CalendarEntry]:
+    for entry in entries:
+        entry.sequence += 1
+        entry.cancelled = entry.cancelled or cancel
+    return entries
+
+
 def status_changed(
     enrolment: Enrolment, event: Event, *, promoted: bool = False, position: int | None = None
 ) -> None:
@@ -235,27 +230,25 @@ def status_changed(
         status = enrolment.status
         if status == EnrolmentStatus.CONFIRMED:
             entries = _new_entries(enrolment, event)
-            extra = {"promoted": promoted, "count": len(entries)}
-            mail = Mail("confirmed", enrolment, event, extra)
             subject = _subject("promoted" if promoted else "confirmed", event)
-            _send(mail, subject, entries, "REQUEST", "invitation")
+            _send(
+                enrolment, event, template="confirmed", subject=subject, entries=entries,
+                method="REQUEST", follow="invitation", promoted=promoted, count=len(entries),
+            )  # fmt: skip
         elif status in (EnrolmentStatus.CANCELLED, EnrolmentStatus.REJECTED):
             entries = _bump(_entries(enrolment), cancel=True)
-            mail = Mail(status, enrolment, event, {})
-            _send(mail, _subject(status, event), entries, "CANCEL", "calendar_cancel")
+            _send(
+                enrolment, event, template=status, subject=_subject(status, event),
+                entries=entries, method="CANCEL", follow="calendar_cancel",
+            )  # fmt: skip
         else:  # waitlisted or pending: a mail that says so, and no invitation
-            mail = Mail(status, enrolment, event, {"position": position})
-            _send(mail, _subject(status, event), [], "", "")
+            _send(
+                enrolment, event, template=status, subject=_subject(status, event), entries=[],
+                method="", position=position,
+            )  # fmt: skip
 
 
-def _bump(entries: list[CalendarEntry], *, cancel: bool = False) -> list[CalendarEntry]:
-    for entry in entries:
-        entry.sequence += 1
-        entry.cancelled = entry.cancelled or cancel
-    return entries
-
-
-def _affected(session_id: int) -> list[tuple[CalendarEntry, Enrolment]]:
+def _holders(session_id: int) -> list[tuple[CalendarEntry, Enrolment]]:
     rows = db.session.execute(
         select(CalendarEntry, Enrolment)
         .join(Enrolment, Enrolment.id == CalendarEntry.enrolment_id)
@@ -267,26 +260,30 @@ def _affected(session_id: int) -> list[tuple[CalendarEntry, Enrolment]]:
 
 def session_changed(event: Event, session: EventSession) -> int:
     """A session moved or changed place: an updated REQUEST to everyone who holds it."""
-    affected = _affected(session.id)
+    affected = _holders(session.id)
     for entry, enrolment in affected:
         entry.sequence += 1
         entry.starts_at, entry.ends_at = session.starts_at, session.ends_at
         entry.location = location_of(event, session)
         entry.summary = event.title
         with force_locale(enrolment.locale):
-            mail = Mail("session_changed", enrolment, event, {"session": session})
-            _send(mail, _subject("session_changed", event), [entry], "REQUEST", "")
+            _send(
+                enrolment, event, template="session_changed",
+                subject=_subject("session_changed", event), entries=[entry], method="REQUEST",
+            )  # fmt: skip
     return len(affected)
 
 
 def session_cancelled(event: Event, session: EventSession) -> int:
     """A session was cancelled or removed: a CANCEL to everyone who holds it."""
-    affected = _affected(session.id)
+    affected = _holders(session.id)
     for entry, enrolment in affected:
         _bump([entry], cancel=True)
         with force_locale(enrolment.locale):
-            mail = Mail("session_cancelled", enrolment, event, {"entry": entry})
-            _send(mail, _subject("session_cancelled", event), [entry], "CANCEL", "")
+            _send(
+                enrolment, event, template="session_cancelled",
+                subject=_subject("session_cancelled", event), entries=[entry], method="CANCEL",
+            )  # fmt: skip
     return len(affected)
 
 
@@ -296,7 +293,93 @@ def event_cancelled(event: Event, enrolments: list[Enrolment]) -> int:
     for enrolment in enrolments:
         entries = _bump(_entries(enrolment), cancel=True)
         with force_locale(enrolment.locale):
-            mail = Mail("event_cancelled", enrolment, event, {})
-            subject = _subject("event_cancelled", event)
-            _send(mail, subject, entries, "CANCEL", "calendar_cancel")
+            _send(
+                enrolment, event, template="event_cancelled",
+                subject=_subject("event_cancelled", event), entries=entries, method="CANCEL",
+                follow="calendar_cancel",
+            )  # fmt: skip
     return len(enrolments)
+
+
+# Rendering, after the commit: in the outbox sender, or when staff read a message.
+
+
+def _entry_from(snapshot: dict) -> SimpleNamespace:
+    return SimpleNamespace(
+        **{
+            **snapshot,
+            "starts_at": datetime.fromisoformat(snapshot["starts_at"]),
+            "ends_at": datetime.fromisoformat(snapshot["ends_at"]),
+        }
+    )
+
+
+def _calendar(
+    entry: SimpleNamespace, method: str, enrolment: Enrolment, event: Event, to: Recipient
+) -> bytes:
+    from eventsapp import ical  # only the sender needs it: web workers stay small
+
+    organizer_name, organizer_email = organiser_address(event)
+    description = gettext(
+        "%(summary)s\n\nSee or cancel your enrolment: %(url)s",
+        summary=event.summary or event.title,
+        url=manage_url(enrolment),
+    )
+    invite = ical.Invite(
+        uid=entry.uid,
+        sequence=entry.sequence,
+        summary=entry.summary,
+        starts_at=entry.starts_at,
+        ends_at=entry.ends_at,
+        organizer_name=organizer_name,
+        organizer_email=organizer_email,
+        attendee_name=enrolment.full_name,
+        attendee_email=to.email,
+        description=description,
+        location=entry.location,
+        url=event_url(event),
+    )
+    return ical.request(invite) if method == "REQUEST" else ical.cancel(invite)
+
+
+def render(row: OutboxMessage) -> bytes:
+    """The whole message of a queued enrolment mail, as the enrolment and event stand now
+    and the calendar entry stood when the change was made."""
+    from eventsapp.enrolment.services import load_event
+
+    payload = row.payload
+    enrolment = db.session.get(Enrolment, row.enrolment_id) if row.enrolment_id else None
+    if enrolment is None:
+        raise LookupError("the enrolment of this message no longer exists")
+    event = load_event(enrolment.event_id, published_only=False)
+    to = Recipient(**payload["recipient"])
+    entry = _entry_from(payload["entry"]) if payload.get("entry") else None
+    with force_locale(payload.get("locale") or "fi"):
+        context = {
+            "recipient": to,
+            "enrolment": enrolment,
+            "event": event,
+            "entry": entry,
+            "manage_url": manage_url(enrolment),
+            "event_url": event_url(event),
+            "home_url": absolute("/"),
+            "subject": row.subject,
+            **payload.get("extra", {}),
+        }
+        template = payload["template"]
+        text = render_template(f"email/{template}.txt", **context)
+        html = render_template(f"email/{template}.html", **context)
+        calendar = None
+        if entry is not None:
+            calendar = _calendar(entry, payload["method"], enrolment, event, to)
+    return message.build(
+        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        to=(to.name, to.email),
+        subject=row.subject,
+        text=text,
+        html=html,
+        message_id=row.message_id,
+        reply_to=organiser_address(event)[1],
+        calendar=calendar,
+        method=payload["method"] if calendar else "",
+    )

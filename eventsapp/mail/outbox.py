@@ -57,6 +57,29 @@ def mail_domain() -> str:
     return urlsplit(current_app.config["EVENTSAPP_BASE_URL"]).hostname or "eventsapp.local"
 
 
+def enqueue_payload(
+    *,
+    kind: str,
+    to: tuple[str, str],
+    subject: str,
+    payload: dict,
+    enrolment_id: int | None = None,
+) -> OutboxMessage:
+    """Queue what to say in the current transaction; it is rendered and sent after the
+    commit. `payload["renderer"]` names the function in RENDERERS that renders it."""
+    row = OutboxMessage(
+        kind=kind,
+        to_name=to[0],
+        to_address=to[1],
+        subject=subject,
+        message_id=message.new_message_id(mail_domain()),
+        payload=payload,
+        enrolment_id=enrolment_id,
+    )
+    db.session.add(row)
+    return row
+
+
 def enqueue(
     *,
     kind: str,
@@ -69,29 +92,50 @@ def enqueue(
     method: str = "",
     enrolment_id: int | None = None,
 ) -> OutboxMessage:
-    """Queue a message in the current transaction; nothing is sent before the commit."""
-    message_id = message.new_message_id(mail_domain())
-    mime = message.build(
+    """Queue a message whose text and HTML are written already."""
+    payload = {
+        "renderer": "parts",
+        "text": text,
+        "html": html,
+        "reply_to": reply_to,
+        "calendar": calendar.decode("utf-8") if calendar else None,
+        "method": method,
+    }
+    return enqueue_payload(
+        kind=kind, to=to, subject=subject, payload=payload, enrolment_id=enrolment_id
+    )
+
+
+def _render_parts(row: OutboxMessage) -> bytes:
+    payload = row.payload
+    calendar = payload.get("calendar")
+    return message.build(
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        to=to,
-        subject=subject,
-        text=text,
-        html=html,
-        message_id=message_id,
-        reply_to=reply_to,
-        calendar=calendar,
-        method=method,
+        to=(row.to_name, row.to_address),
+        subject=row.subject,
+        text=payload["text"],
+        html=payload["html"],
+        message_id=row.message_id,
+        reply_to=payload.get("reply_to", ""),
+        calendar=calendar.encode("utf-8") if calendar else None,
+        method=payload.get("method", ""),
     )
-    row = OutboxMessage(
-        kind=kind,
-        to_address=to[1],
-        subject=subject,
-        message_id=message_id,
-        mime=mime.decode("ascii"),
-        enrolment_id=enrolment_id,
-    )
-    db.session.add(row)
-    return row
+
+
+def _render_enrolment(row: OutboxMessage) -> bytes:
+    from eventsapp.mail import notify  # notify queues through this module
+
+    return notify.render(row)
+
+
+RENDERERS = {"parts": _render_parts, "enrolment": _render_enrolment}
+
+
+def rendered(row: OutboxMessage) -> str:
+    """The whole message: as rendered before, or rendered now (not stored)."""
+    if row.mime:
+        return row.mime
+    return RENDERERS[row.payload["renderer"]](row).decode("ascii")
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -134,6 +178,26 @@ def claim(now: datetime, limit: int) -> list[Claimed]:
     claimed = [Claimed(row.id, row.to_address, row.mime) for row in rows]
     db.session.commit()
     return claimed
+
+
+def _render_and_keep(item: Claimed, now: datetime, report: Report) -> Claimed | None:
+    """Render a claimed message once, and keep the result so that every retry sends the same
+    bytes. A message that cannot be rendered fails for good."""
+    if item.mime:
+        return item
+    try:
+        mime = rendered(db.session.get(OutboxMessage, item.id))
+    except Exception as error:  # noqa: BLE001 - any render failure is this message's failure
+        db.session.rollback()
+        _record(item.id, _permanent, f"could not render: {error!r}", report)
+        return None
+    db.session.rollback()  # end the read transaction before writing
+    _record(item.id, _keep, mime)
+    return Claimed(item.id, item.to_address, mime)
+
+
+def _keep(row: OutboxMessage, mime: str) -> None:
+    row.mime = mime
 
 
 def _record(message_id: int, outcome, *args) -> None:
@@ -183,6 +247,9 @@ def send_due(now: datetime | None = None, batch_size: int = 50) -> Report:
         return report
     now = now or utcnow()
     pending = claim(now, batch_size)
+    if not pending:
+        return report
+    pending = [ready for item in pending if (ready := _render_and_keep(item, now, report))]
     if not pending:
         return report
     envelope_from = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]

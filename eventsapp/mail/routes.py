@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from eventsapp.auth.access import requires
 from eventsapp.extensions import db
+from eventsapp.mail.outbox import rendered
 from eventsapp.models import OutboxMessage
 
 bp = Blueprint("outbox", __name__, url_prefix="/outbox")
@@ -45,7 +46,7 @@ def index():
 @bp.get("/<int:message_id>")
 def show(message_id: int):
     row = _message(message_id)
-    parsed = message_from_string(row.mime, policy=default)
+    parsed = message_from_string(rendered(row), policy=default)
     text = parsed.get_body(("plain",))
     calendars = [part for part in parsed.walk() if part.get_content_type() == "text/calendar"]
     return render_template(
@@ -61,7 +62,7 @@ def show(message_id: int):
 @bp.get("/<int:message_id>/html")
 def html(message_id: int):
     """The HTML body on its own, sandboxed: no script, no outside requests."""
-    parsed = message_from_string(_message(message_id).mime, policy=default)
+    parsed = message_from_string(rendered(_message(message_id)), policy=default)
     body = parsed.get_body(("html",))
     response = Response(body.get_content() if body else "", mimetype="text/html")
     response.headers["Content-Security-Policy"] = (
@@ -75,7 +76,7 @@ def html(message_id: int):
 def eml(message_id: int):
     row = _message(message_id)
     return Response(
-        row.mime,
+        rendered(row),
         mimetype="message/rfc822",
         headers={"Content-Disposition": f'attachment; filename="message-{row.id}.eml"'},
     )

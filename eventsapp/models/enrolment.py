@@ -87,7 +87,7 @@ class Enrolment(db.Model):
     locale: Mapped[str] = mapped_column(String(5), default="fi")
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # Enrolled by a coach on a client's behalf, with the client's consent (who and when:
     # enrolled_by_id and consent_at); a soft rule may be overridden with a justification.

@@ -4,7 +4,16 @@ calendar entries that invitations have put in people's calendars."""
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eventsapp.database import UTCDateTime, utcnow
@@ -20,7 +29,8 @@ class OutboxStatus(StrEnum):
 
 
 class OutboxMessage(db.Model):
-    """One e-mail, rendered whole (RFC 5322) when it is queued; sent after the commit."""
+    """One e-mail: what to say is queued with the change (`payload`); the whole message
+    (RFC 5322, `mime`) is rendered once after the commit, by the sender, and kept for retries."""
 
     __tablename__ = "outbox_message"
     __table_args__ = (
@@ -31,9 +41,11 @@ class OutboxMessage(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))  # e.g. confirmed, invitation, cancelled
     to_address: Mapped[str] = mapped_column(String(254))
+    to_name: Mapped[str] = mapped_column(String(200), default="")
     subject: Mapped[str] = mapped_column(String(300))
     message_id: Mapped[str] = mapped_column(String(250), unique=True)
-    mime: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    mime: Mapped[str] = mapped_column(Text, default="")  # "" until rendered
     status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -186,9 +186,7 @@ def _entries(enrolment: Enrolment) -> list[CalendarEntry]:
     return list(
         db.session.execute(
             select(CalendarEntry)
-            .where(
-                CalendarEntry.enrolment_id == enrolment.id, CalendarEntry.cancelled.is_(False)
-            )
+            .where(CalendarEntry.enrolment_id == enrolment.id, CalendarEntry.cancelled.is_(False))
             .order_by(CalendarEntry.starts_at, CalendarEntry.id)
         ).scalars()
     )

@@ -187,7 +187,7 @@ def _render_and_keep(item: Claimed, now: datetime, report: Report) -> Claimed | 
         return item
     try:
         mime = rendered(db.session.get(OutboxMessage, item.id))
-    except Exception as error:  # noqa: BLE001 - any render failure is this message's failure
+    except Exception as error:  # any render failure is this message's failure
         db.session.rollback()
         _record(item.id, _permanent, f"could not render: {error!r}", report)
         return None

@@ -175,7 +175,8 @@ def count_queries(app):
 
 
 @pytest.mark.parametrize("path", ["/", "/events/{id}", "/events/{id}/enrol"])
-def test_pages_run_a_fixed_number_of_queries(client, make_event, count_queries, path):
+def test_pages_run_a_fixed_number_of_queries(app, client, make_event, count_queries, path):
+    app.config["PAGE_CACHE_BYTES"] = 0  # count what a page costs when it is rendered
     rules = [{"kind": "age", "min_age": 18}, {"kind": "gender", "allowed": ["male"]}]
     url = path.format(id=make_event(sessions=3, rules=rules).id)
     client.get(url)
@@ -188,3 +189,36 @@ def test_pages_run_a_fixed_number_of_queries(client, make_event, count_queries, 
     client.get(url)
     assert len(count_queries) == few, [s[:70] for s in count_queries]
     assert few <= 8
+
+
+def test_kept_pages_cost_one_query_and_follow_every_change(app, client, make_event, count_queries):
+    from eventsapp.manage import services as manage
+
+    event = make_event(title="Visit", capacity=2)
+    url = f"/events/{event.id}?x=1"
+    first = client.get(url).get_data(as_text=True)
+    count_queries.clear()
+    again = client.get(url)
+    assert again.get_data(as_text=True) == first
+    assert [q for q in count_queries if q != "BEGIN"][0].startswith("SELECT (SELECT max")
+    assert len([q for q in count_queries if q != "BEGIN"]) == 1  # the freshness check only
+    assert client.get(url, headers={"If-None-Match": again.headers["ETag"]}).status_code == 304
+
+    client.post(f"/events/{event.id}/enrol", data=form_data())  # a seat is taken
+    assert "1 seat left" in client.get(url + "&lang=en").get_data(as_text=True)
+    assert client.get(url).get_data(as_text=True) != first
+
+    session = event.sessions[0]
+    manage.change_session(event.id, session.id, place="LAB-kampus")  # a session moves
+    db.session.commit()
+    assert "LAB-kampus" in client.get(url).get_data(as_text=True)
+
+
+def test_staff_and_flashed_pages_are_not_kept(app, client, make_event, make_user):
+    from tests.conftest import login
+
+    make_event(title="Visit")
+    make_user("lab@example.fi", name="Kati Ojala", organiser=["lab"])
+    client.get("/")
+    login(client, "lab@example.fi")
+    assert "Kati Ojala" in client.get("/").get_data(as_text=True)

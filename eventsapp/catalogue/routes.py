@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_babel import gettext
 
 from eventsapp.catalogue import services
+from eventsapp.catalogue.cache import cached_page
 from eventsapp.database import utcnow
 from eventsapp.enrolment.services import load_event, rule_date, seats_of
 from eventsapp.models import AttendanceMode, EventKind, enrolment_closes_at, enrolment_window
@@ -19,6 +20,7 @@ def event_url(event) -> str:
 
 
 @bp.get("/")
+@cached_page
 def index():
     filters = services.Filters.from_args(request.args)
     page = services.upcoming(filters, utcnow(), current_app.config["EVENTS_PER_PAGE"])
@@ -36,6 +38,7 @@ def index():
 
 @bp.get("/events/<int:event_id>")
 @bp.get("/events/<int:event_id>-<slug>")
+@cached_page
 def event(event_id: int, slug: str = ""):
     found = load_event(event_id)
     if found is None:

@@ -1,5 +1,6 @@
 """eventsapp: the event and enrolment manager of the Lahti-area employment network."""
 
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -13,8 +14,6 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(config: dict | None = None) -> Flask:
     """Build the app. `config` overrides settings (tests use it); the mode comes from
     EVENTSAPP_ENV: development (default), testing or production."""
-    import os
-
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
@@ -49,7 +48,12 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
-    extensions.migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    if os.environ.get("FLASK_RUN_FROM_CLI") == "true" or app.config.get("MIGRATIONS"):
+        # Only the `flask` command needs migrations: Alembic would cost every web worker
+        # about 10 MB of memory.
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     extensions.csrf.init_app(app)
     extensions.mail.init_app(app)  # the name `mail` in this package is eventsapp.mail
     extensions.limiter.init_app(app)

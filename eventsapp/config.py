@@ -80,6 +80,7 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     WTF_CSRF_ENABLED = False
     MAIL_SERVER = None
+    MIGRATIONS = True  # the tests run Alembic in-process
 
 
 class ProductionConfig(Config):

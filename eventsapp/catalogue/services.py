@@ -9,7 +9,7 @@ from flask_babel import get_locale, gettext, ngettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from eventsapp import eligibility, ical
+from eventsapp import eligibility
 from eventsapp.enrolment.services import seats_by_event
 from eventsapp.extensions import db
 from eventsapp.models import Category, Event, EventKind, EventSession, EventStatus, Organisation
@@ -171,6 +171,8 @@ def seats_text(seats: Seats) -> str:
 
 def calendar_feed(events: list[Event], name: str, base_url: str, domain: str) -> bytes:
     """The events' sessions as a METHOD:PUBLISH calendar (one entry per session)."""
+    from eventsapp import ical  # imported on demand: most workers never serve a feed
+
     entries = [
         ical.FeedEntry(
             uid=f"event-{event.id}-session-{session.id}@{domain}",

@@ -1,6 +1,7 @@
 """The enrolment form: a few fixed fields, plus only the questions this event's rules need."""
 
 from datetime import date
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -166,15 +167,17 @@ class EnrolmentForm(FlaskForm):
         )
 
 
-def municipality_choices(locale: str) -> list[SelectChoice]:
-    """A placeholder, then Päijät-Häme's municipalities, then the rest of Finland's."""
+@cache
+def municipality_choices(locale: str) -> tuple[SelectChoice, ...]:
+    """A placeholder, then Päijät-Häme's municipalities, then the rest of Finland's (built
+    once per language: 309 choices)."""
     home, others = municipalities.grouped(locale)
     home_label, others_label = str(_l("Päijät-Häme")), str(_l("Other municipalities"))
-    return [
-        SelectChoice("", _l("Choose your municipality")),
+    return (
+        SelectChoice("", str(_l("Choose your municipality"))),
         *(SelectChoice(m.code, m.name(locale), optgroup=home_label) for m in home),
         *(SelectChoice(m.code, m.name(locale), optgroup=others_label) for m in others),
-    ]
+    )
 
 
 def form_for(rules: list[eligibility.Rule], locale: str, **kwargs) -> EnrolmentForm:
@@ -192,7 +195,7 @@ def form_for(rules: list[eligibility.Rule], locale: str, **kwargs) -> EnrolmentF
     if "municipality" in needed:
         fields["municipality"] = SelectField(
             _l("Municipality of residence"),
-            choices=municipality_choices(locale),
+            choices=list(municipality_choices(locale)),
             validate_choice=False,
             validators=[InputRequired(_l("Choose your municipality.")), known_municipality],
         )

@@ -56,9 +56,10 @@ def enrol(event_id: int):
                 refusal = REFUSALS[refused.reason]
             event = _published_event(event_id)
         else:
+            token = enrolment.token
             db.session.commit()
             flash(_l("Thank you! Your enrolment has been received."), "success")
-            return redirect(url_for("enrolment.manage", token=enrolment.token), code=303)
+            return redirect(url_for("enrolment.manage", token=token), code=303)
     return render_template(
         "enrolment/form.html",
         event=event,

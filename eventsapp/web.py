@@ -1,6 +1,6 @@
 """What every page shares: the locale, template filters, security headers and error pages."""
 
-from flask import Flask, g, render_template, request
+from flask import Flask, abort, g, render_template, request
 from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from eventsapp import labels, markdown
 
 LANG_COOKIE = "lang"
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 
 ERRORS = {
     400: (_l("Something in the request was wrong"), _l("Please go back and try again.")),
@@ -39,6 +40,16 @@ def register(app: Flask) -> None:
     @app.before_request
     def _languages() -> None:
         g.languages = languages
+
+    @app.before_request
+    def _no_nul() -> None:
+        """A NUL character is never part of real text, and PostgreSQL refuses it: such a
+        request is answered 400 before it reaches a form or a query."""
+        values = [*request.args.values()]
+        if request.method == "POST" and request.mimetype in FORM_TYPES:
+            values += request.form.values()
+        if any("\x00" in value for value in values):
+            abort(400)
 
     @app.after_request
     def _headers(response):

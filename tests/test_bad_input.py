@@ -168,3 +168,10 @@ def test_markdown_is_sanitised(client, make_event):
     assert "<img" not in html
     assert not re.search(r"<[^>]*\son\w+\s*=", html)  # no event-handler attribute in any tag
     assert '<a href="https://lab.fi" rel="noopener noreferrer nofollow">LAB</a>' in html
+
+
+def test_nul_characters_get_a_400_not_a_500(client, course):
+    assert client.get("/?q=%00abc").status_code == 400
+    response = client.post(f"/events/{course.id}/enrol", data=full_form(course, first_name="A\x00"))
+    assert response.status_code == 400
+    assert count() == 0

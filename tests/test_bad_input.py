@@ -124,7 +124,7 @@ def test_odd_urls_are_not_found(client, course, path):
 
 
 def test_unknown_query_values_do_not_break_the_list(client, course):
-    for query in ("?page=abc", "?page=-5", "?page=999999999999", "?kind=<script>", "?q=%00%25_"):
+    for query in ("?page=abc", "?page=-5", "?page=999999999999", "?kind=<script>", "?q=%25_"):
         response = client.get("/" + query)
         assert response.status_code == 200
         assert "<script>" not in response.get_data(as_text=True).split("<main", 1)[1]

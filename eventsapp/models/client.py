@@ -11,6 +11,9 @@ from eventsapp.extensions import db
 
 class Client(db.Model):
     __tablename__ = "client"
+    # A client without email is keyed "client:<id>" for duplicate enrolments: an id must
+    # never be reused after a delete (SQLite would, without AUTOINCREMENT).
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012 - SQLAlchemy's own form
 
     id: Mapped[int] = mapped_column(primary_key=True)
     coach_id: Mapped[int] = mapped_column(

@@ -47,7 +47,8 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['coach_id'], ['user_account.id'], name=op.f('fk_client_coach_id_user_account'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_client'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_client')),
+    sqlite_autoincrement=True,
     )
     with op.batch_alter_table('client', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_client_coach_id'), ['coach_id'], unique=False)

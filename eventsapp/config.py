@@ -61,6 +61,7 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute; 60 per hour")
     PASSWORD_RESET_MAX_AGE = 2 * 3600  # seconds a reset link works
+    INVITATION_MAX_AGE = 7 * 24 * 3600  # seconds a new staff member's link works
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
 

@@ -160,3 +160,31 @@ def test_seed_demo_prints_an_account_per_role(app):
         user = db.session.execute(select(User).where(User.email == email)).scalar_one()
         assert user.check_password(password)
         assert role in user.roles
+
+
+def test_an_invitation_link_lasts_a_week_and_a_reset_link_two_hours(app, organiser):
+    import time
+
+    from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+    from eventsapp.auth.services import user_for_reset
+
+    def signed(kind: str, age: int) -> str:
+        """A link token as it was made `age` seconds ago."""
+
+        class Earlier(TimestampSigner):
+            def get_timestamp(self) -> int:
+                return int(time.time()) - age
+
+        serializer = URLSafeTimedSerializer(
+            app.config["SECRET_KEY"], salt="password-reset", signer=Earlier
+        )
+        return serializer.dumps(
+            {"user": organiser.id, "session": organiser.session_token, "kind": kind}
+        )
+
+    hour, day = 3600, 24 * 3600
+    assert user_for_reset(signed("password_reset", 60)) == organiser
+    assert user_for_reset(signed("password_reset", 3 * hour)) is None
+    assert user_for_reset(signed("staff_invitation", 3 * day)) == organiser
+    assert user_for_reset(signed("staff_invitation", 8 * day)) is None

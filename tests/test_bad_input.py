@@ -69,6 +69,7 @@ def test_the_full_form_is_accepted(client, course):
         ("email", "", "Enter your email address."),
         ("consent", None, "You must agree to the privacy notice to enrol."),
         ("first_name", "x" * 101, "Field cannot be longer than 100 characters."),
+        ("last_name", "   ", "Enter your last name."),
         ("notes", "x" * 2001, "Field cannot be longer than 2000 characters."),
         ("municipality", "999", "Choose your municipality from the list."),
         ("municipality", "Atlantis", "Choose your municipality from the list."),

@@ -53,18 +53,25 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
 
 
-def reset_token(user: User) -> str:
+def reset_token(user: User, kind: str = "password_reset") -> str:
     """A link token that works once: it names the session token, which a new password
-    rotates."""
-    return _serializer().dumps({"user": user.id, "session": user.session_token})
+    rotates. An invitation's link lasts longer than a reset's."""
+    return _serializer().dumps({"user": user.id, "session": user.session_token, "kind": kind})
+
+
+MAX_AGES = {"password_reset": "PASSWORD_RESET_MAX_AGE", "staff_invitation": "INVITATION_MAX_AGE"}
 
 
 def user_for_reset(token: str) -> User | None:
     try:
-        data = _serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+        data = _serializer().loads(token, max_age=current_app.config["INVITATION_MAX_AGE"])
+        if not isinstance(data, dict):
+            return None
+        setting = MAX_AGES.get(data.get("kind"), "PASSWORD_RESET_MAX_AGE")
+        _serializer().loads(token, max_age=current_app.config[setting])
     except (BadSignature, TypeError, ValueError):
         return None
-    user = db.session.get(User, data.get("user")) if isinstance(data, dict) else None
+    user = db.session.get(User, data.get("user"))
     if user is None or not user.active or user.session_token != data.get("session"):
         return None
     return user
@@ -79,7 +86,7 @@ RESET_SUBJECTS = {
 def send_password_link(user: User, kind: str = "password_reset") -> None:
     """Queue a mail with a link for setting a password (a reset, or an invitation)."""
     base = current_app.config["EVENTSAPP_BASE_URL"].rstrip("/")
-    link = f"{base}/reset-password/{reset_token(user)}"
+    link = f"{base}/reset-password/{reset_token(user, kind)}"
     with force_locale("fi"):
         subject = str(RESET_SUBJECTS[kind])
         context = {"user": user, "link": link, "subject": subject}

@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     AnyOf,
+    DataRequired,
     Email,
     InputRequired,
     Length,
@@ -91,13 +92,13 @@ def known_municipality(_form, field) -> None:
 class EnrolmentForm(FlaskForm):
     first_name = StringField(
         _l("First name"),
-        validators=[InputRequired(_l("Enter your first name.")), Length(max=100)],
+        validators=[DataRequired(_l("Enter your first name.")), Length(max=100)],
         filters=[strip],
         render_kw={"autocomplete": "given-name"},
     )
     last_name = StringField(
         _l("Last name"),
-        validators=[InputRequired(_l("Enter your last name.")), Length(max=100)],
+        validators=[DataRequired(_l("Enter your last name.")), Length(max=100)],
         filters=[strip],
         render_kw={"autocomplete": "family-name"},
     )

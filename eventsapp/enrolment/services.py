@@ -342,6 +342,8 @@ def promote(enrolment_id: int, now: datetime | None = None) -> Enrolment:
     """The organiser moves one person up from the waiting list by hand, out of turn. With
     no free seat this goes over the capacity: the organiser's own decision."""
     event, enrolment = _locked_enrolment(enrolment_id)
+    if enrolment.status != EnrolmentStatus.WAITLISTED:  # a pending one is approved instead
+        raise InvalidTransition(f"{enrolment.status} -> promoted")
     enrolment.move_to(EnrolmentStatus.CONFIRMED, now)
     db.session.flush()
     notify.status_changed(enrolment, event, promoted=True)

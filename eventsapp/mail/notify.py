@@ -272,6 +272,38 @@ def session_changed(event: Event, session: EventSession) -> int:
     return len(affected)
 
 
+def session_added(event: Event, session: EventSession) -> int:
+    """A session was added to an event: everyone confirmed gets an invitation for it, in a
+    message of its own, as for every session after the first."""
+    enrolments = list(
+        db.session.execute(
+            select(Enrolment)
+            .where(Enrolment.event_id == event.id, Enrolment.status == EnrolmentStatus.CONFIRMED)
+            .order_by(Enrolment.id)
+        ).scalars()
+    )
+    number, count = event.sessions.index(session) + 1, len(event.sessions)
+    for enrolment in enrolments:
+        entry = CalendarEntry(
+            enrolment_id=enrolment.id,
+            session_id=session.id,
+            uid=f"{uuid.uuid4()}@{mail_domain()}",
+            sequence=0,
+            summary=event.title,
+            location=location_of(event, session),
+            starts_at=session.starts_at,
+            ends_at=session.ends_at,
+        )
+        db.session.add(entry)
+        with force_locale(enrolment.locale):
+            _send(
+                enrolment, event, template="invitation",
+                subject=_subject("invitation", event, number=number, count=count),
+                entries=[entry], method="REQUEST", number=number, count=count,
+            )  # fmt: skip
+    return len(enrolments)
+
+
 def session_cancelled(event: Event, session: EventSession) -> int:
     """A session was cancelled or removed: a CANCEL to everyone who holds it."""
     affected = _holders(session.id)

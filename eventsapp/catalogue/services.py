@@ -12,7 +12,15 @@ from sqlalchemy.orm import contains_eager, selectinload
 from eventsapp import eligibility
 from eventsapp.enrolment.services import seats_by_event
 from eventsapp.extensions import db
-from eventsapp.models import Category, Event, EventKind, EventSession, EventStatus, Organisation
+from eventsapp.models import (
+    Category,
+    Event,
+    EventKind,
+    EventSession,
+    EventStatus,
+    Organisation,
+    session_spans,
+)
 from eventsapp.municipalities import name_of
 from eventsapp.seats import Seats
 
@@ -72,15 +80,7 @@ def _like(text: str) -> str:
 
 
 def upcoming(filters: Filters, now: datetime, per_page: int) -> Page:
-    spans = (
-        select(
-            EventSession.event_id,
-            func.min(EventSession.starts_at).label("starts_at"),
-            func.max(EventSession.ends_at).label("ends_at"),
-        )
-        .group_by(EventSession.event_id)
-        .subquery()
-    )
+    spans = session_spans()
     stmt = (
         select(Event, spans.c.starts_at, spans.c.ends_at)
         .join(spans, spans.c.event_id == Event.id)

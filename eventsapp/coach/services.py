@@ -30,10 +30,10 @@ from eventsapp.models import (
     Enrolment,
     EnrolmentStatus,
     Event,
-    EventSession,
     User,
     Window,
     enrolment_window,
+    session_spans,
 )
 
 MAX_QUERY = 100
@@ -353,15 +353,7 @@ def enrolment_list(
 ) -> EnrolmentPage:
     """Enrolments of the user's clients (of every coach's, for the coordinator with
     `all_coaches`), in the order of the events; a fixed number of queries."""
-    spans = (
-        select(
-            EventSession.event_id,
-            func.min(EventSession.starts_at).label("starts_at"),
-            func.max(EventSession.ends_at).label("ends_at"),
-        )
-        .group_by(EventSession.event_id)
-        .subquery()
-    )
+    spans = session_spans()
     stmt = (
         select(Enrolment, Client, spans.c.starts_at, spans.c.ends_at)
         .join(Client, Client.id == Enrolment.client_id)

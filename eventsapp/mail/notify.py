@@ -192,24 +192,25 @@ def _entries(enrolment: Enrolment) -> list[CalendarEntry]:
     )
 
 
+def _entry_for(enrolment: Enrolment, event: Event, session: EventSession) -> CalendarEntry:
+    """A new calendar entry: this session in this person's calendar, under a UID of its own."""
+    entry = CalendarEntry(
+        enrolment_id=enrolment.id,
+        session_id=session.id,
+        uid=f"{uuid.uuid4()}@{mail_domain()}",
+        sequence=0,
+        summary=event.title,
+        location=location_of(event, session),
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+    )
+    db.session.add(entry)
+    return entry
+
+
 def _new_entries(enrolment: Enrolment, event: Event) -> list[CalendarEntry]:
     now = utcnow()
-    entries = [
-        CalendarEntry(
-            enrolment_id=enrolment.id,
-            session_id=session.id,
-            uid=f"{uuid.uuid4()}@{mail_domain()}",
-            sequence=0,
-            summary=event.title,
-            location=location_of(event, session),
-            starts_at=session.starts_at,
-            ends_at=session.ends_at,
-        )
-        for session in event.sessions
-        if session.ends_at > now
-    ]
-    db.session.add_all(entries)
-    return entries
+    return [_entry_for(enrolment, event, s) for s in event.sessions if s.ends_at > now]
 
 
 def _bump(entries: list[CalendarEntry], *, cancel: bool = False) -> list[CalendarEntry]:
@@ -284,17 +285,7 @@ def session_added(event: Event, session: EventSession) -> int:
     )
     number, count = event.sessions.index(session) + 1, len(event.sessions)
     for enrolment in enrolments:
-        entry = CalendarEntry(
-            enrolment_id=enrolment.id,
-            session_id=session.id,
-            uid=f"{uuid.uuid4()}@{mail_domain()}",
-            sequence=0,
-            summary=event.title,
-            location=location_of(event, session),
-            starts_at=session.starts_at,
-            ends_at=session.ends_at,
-        )
-        db.session.add(entry)
+        entry = _entry_for(enrolment, event, session)
         with force_locale(enrolment.locale):
             _send(
                 enrolment, event, template="invitation",

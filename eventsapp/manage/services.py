@@ -34,11 +34,10 @@ from eventsapp.models import (
     Event,
     EventSession,
     EventStatus,
+    session_spans,
 )
 from eventsapp.models.event import slugify
 from eventsapp.seats import Seats
-
-UNSET = object()
 
 
 class ManageError(Exception):
@@ -168,28 +167,16 @@ def holders(session_id: int) -> int:
     )
 
 
-def _change_session(
-    event: Event,
-    session: EventSession,
-    *,
-    starts_at: datetime | None = None,
-    ends_at: datetime | None = None,
-    place=UNSET,
-    room=UNSET,
-    address=UNSET,
-    online_url=UNSET,
-) -> int:
+SESSION_FIELDS = frozenset({"starts_at", "ends_at", "place", "room", "address", "online_url"})
+
+
+def _change_session(event: Event, session: EventSession, **changes) -> int:
     """Change a session of an event the caller holds locked; notify its holders."""
-    session.starts_at = starts_at or session.starts_at
-    session.ends_at = ends_at or session.ends_at
-    for name, value in (
-        ("place", place),
-        ("room", room),
-        ("address", address),
-        ("online_url", online_url),
-    ):
-        if value is not UNSET:
-            setattr(session, name, value)
+    unknown = set(changes) - SESSION_FIELDS
+    if unknown:
+        raise TypeError(f"a session has no {', '.join(sorted(unknown))}")
+    for name, value in changes.items():
+        setattr(session, name, value)
     event.sessions.sort(key=lambda s: s.starts_at)
     event.updated_at = utcnow()
     db.session.flush()
@@ -205,30 +192,11 @@ def _cancel_session(event: Event, session: EventSession) -> int:
     return notified
 
 
-def change_session(
-    event_id: int,
-    session_id: int,
-    *,
-    starts_at: datetime | None = None,
-    ends_at: datetime | None = None,
-    place=UNSET,
-    room=UNSET,
-    address=UNSET,
-    online_url=UNSET,
-) -> int:
-    """Move a session or change its place; every holder gets an updated invitation.
-    Returns how many were notified."""
+def change_session(event_id: int, session_id: int, **changes) -> int:
+    """Move a session or change its place (starts_at, ends_at, place, room, address,
+    online_url); every holder gets an updated invitation. Returns how many were notified."""
     event = _locked_event(event_id)
-    return _change_session(
-        event,
-        _session_of(event, session_id),
-        starts_at=starts_at,
-        ends_at=ends_at,
-        place=place,
-        room=room,
-        address=address,
-        online_url=online_url,
-    )
+    return _change_session(event, _session_of(event, session_id), **changes)
 
 
 def cancel_session(event_id: int, session_id: int) -> int:
@@ -303,15 +271,7 @@ def overview(
     """The events of these organisations (None: all), with their enrolment counts, in a
     fixed number of queries. `status` "" for any; `period` upcoming (or without sessions),
     past or all."""
-    spans = (
-        select(
-            EventSession.event_id,
-            func.min(EventSession.starts_at).label("starts_at"),
-            func.max(EventSession.ends_at).label("ends_at"),
-        )
-        .group_by(EventSession.event_id)
-        .subquery()
-    )
+    spans = session_spans()
     stmt = (
         select(Event)
         .outerjoin(spans, spans.c.event_id == Event.id)

@@ -20,6 +20,7 @@ from eventsapp.models.event import (
     Window,
     enrolment_closes_at,
     enrolment_window,
+    session_spans,
 )
 from eventsapp.models.outbox import CalendarEntry, OutboxMessage, OutboxStatus
 
@@ -48,4 +49,5 @@ __all__ = [
     "email_key",
     "enrolment_closes_at",
     "enrolment_window",
+    "session_spans",
 ]

@@ -5,7 +5,7 @@ import unicodedata
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventsapp import eligibility
@@ -190,3 +190,16 @@ def enrolment_window(event: Event, now: datetime) -> Window:
 def enrolment_closes_at(event: Event) -> datetime | None:
     first = event.first_session
     return event.enrol_closes_at or (first.starts_at if first else None)
+
+
+def session_spans():
+    """Each event's first start and last end, as a subquery: event_id, starts_at, ends_at."""
+    return (
+        select(
+            EventSession.event_id,
+            func.min(EventSession.starts_at).label("starts_at"),
+            func.max(EventSession.ends_at).label("ends_at"),
+        )
+        .group_by(EventSession.event_id)
+        .subquery()
+    )

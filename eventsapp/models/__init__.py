@@ -23,11 +23,15 @@ from eventsapp.models.event import (
     session_spans,
 )
 from eventsapp.models.outbox import CalendarEntry, OutboxMessage, OutboxStatus
+from eventsapp.models.report import Attendance, AttendanceStatus, AuditEntry
 
 __all__ = [
     "ACTIVE_STATUSES",
     "MEMBER_ROLES",
+    "Attendance",
     "AttendanceMode",
+    "AttendanceStatus",
+    "AuditEntry",
     "CalendarEntry",
     "Category",
     "Client",

@@ -99,6 +99,9 @@ class Enrolment(db.Model):
     )
     override_reason: Mapped[str] = mapped_column(Text, default="")
     staff_message: Mapped[str] = mapped_column(Text, default="")  # on approval or rejection
+    # Names, contact details, date of birth and free text removed (retention or the
+    # person's own wish); what the reports count stays.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     event: Mapped[Event] = relationship(lazy="raise_on_sql")
     enrolled_by: Mapped["User | None"] = relationship()  # the coach, when one enrolled them

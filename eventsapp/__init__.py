@@ -80,12 +80,16 @@ def register_login(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from eventsapp.admin.routes import bp as admin
+    from eventsapp.attendance.routes import bp as attendance
     from eventsapp.auth.routes import bp as auth
     from eventsapp.catalogue.routes import bp as catalogue
     from eventsapp.coach.routes import bp as coach
     from eventsapp.enrolment.routes import bp as enrolment
+    from eventsapp.exports.routes import audit_bp
+    from eventsapp.exports.routes import bp as exports
     from eventsapp.mail.routes import bp as outbox
     from eventsapp.manage.routes import bp as manage
+    from eventsapp.reports.routes import bp as reports
 
     app.register_blueprint(auth)
     app.register_blueprint(catalogue)
@@ -94,3 +98,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(manage)
     app.register_blueprint(coach)
     app.register_blueprint(admin)
+    app.register_blueprint(exports)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(attendance)
+    app.register_blueprint(reports)

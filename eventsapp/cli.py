@@ -10,6 +10,10 @@ from eventsapp.extensions import db
 
 
 def register(app: Flask) -> None:
+    from eventsapp.privacy import cli as privacy_cli
+
+    privacy_cli.register(app)
+
     @app.cli.command("seed-demo")
     @click.option("--reset", is_flag=True, help="Delete all data first, then fill anew.")
     def seed_demo(reset: bool) -> None:

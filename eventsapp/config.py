@@ -65,6 +65,9 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
 
+    # Days after an event's end that enrolments keep their personal data (flask gdpr anonymise).
+    RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "90"))
+
     EVENTS_PER_PAGE = 20
     # Public pages kept per worker for anonymous visitors (0 turns it off).
     PAGE_CACHE_BYTES = int(os.environ.get("PAGE_CACHE_BYTES", str(2 * 1024 * 1024)))

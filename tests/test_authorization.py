@@ -29,6 +29,7 @@ PUBLIC = {
     "enrolment.enrol",
     "enrolment.manage",
     "enrolment.cancel",
+    "enrolment.erase",
     "auth.login",
     "auth.logout",
     "auth.reset_request",
@@ -96,6 +97,16 @@ RULES = {
     "coach.choose_client": "coach_does",
     "coach.confirm": "coach_does",
     "coach.cancel": "coach_does",
+    "attendance.event": "lab_object",
+    "attendance.mark": "lab_object",
+    "attendance.bulk": "lab_object",
+    "exports.export": "lab_object",
+    "exports.csv": "lab_object",
+    "exports.xlsx": "lab_object",
+    "exports.pdf": "lab_object",
+    "audit.index": "coordinator",
+    "reports.manage": "organisers",
+    "reports.admin": "coordinator",
 }
 
 
@@ -226,6 +237,8 @@ def _fingerprint() -> str:
     digest = hashlib.sha256()
     db.session.rollback()
     for table in db.metadata.sorted_tables:
+        if table.name == "audit_entry":
+            continue  # an export's audit entry is the one change a GET makes, by design
         rows = db.session.execute(text(f'SELECT * FROM "{table.name}" ORDER BY 1')).all()
         digest.update(repr((table.name, rows)).encode())
     return digest.hexdigest()

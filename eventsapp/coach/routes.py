@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from eventsapp import municipalities
+from eventsapp.attendance import services as attendance_services
 from eventsapp.auth.access import requires
 from eventsapp.catalogue.services import Filters, seats_text, target_group
 from eventsapp.coach import services
@@ -140,6 +141,7 @@ def client(client_id: int):
         client=found,
         coach=None if own else services.coach_of(found),
         enrolments=services.client_enrolments(found),
+        attendance=attendance_services.for_client(found.id),
         can_change=own,
     )
 
@@ -316,6 +318,7 @@ def enrolment(enrolment_id: int):
         event=event,
         position=enrolment_services.waitlist_position(item),
         reasons=enrolment_services.review_reasons(item, event),
+        attendance=attendance_services.for_enrolments([item.id]),
         can_cancel=own and item.is_active and not services.has_ended(event, utcnow()),
         can_change=own,
     )

@@ -1,6 +1,7 @@
-"""Views of enrolment: the form, the manage page and cancelling. Thin: parse, call, commit."""
+"""Views of enrolment: the form, the manage page, cancelling and erasing. Thin: parse, call,
+commit."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -11,6 +12,7 @@ from eventsapp.enrolment.forms import form_for
 from eventsapp.enrolment.services import EnrolmentRefused
 from eventsapp.extensions import db
 from eventsapp.models import EventStatus, Window, enrolment_window
+from eventsapp.privacy import services as privacy
 
 bp = Blueprint("enrolment", __name__)
 
@@ -25,6 +27,24 @@ DUPLICATE = _l(
     "You have already enrolled in this event with this email address. "
     "Use the link in your confirmation to see or cancel your enrolment."
 )
+
+ERASURES = {
+    privacy.Erasure.ERASED: (
+        _l(
+            "Your details have been erased. The enrolment remains without your name or contact "
+            "details."
+        ),
+        "success",
+    ),
+    privacy.Erasure.ALREADY: (_l("Your details have already been erased."), "info"),
+    privacy.Erasure.NOT_ERASABLE: (
+        _l(
+            "Your details can be erased once the enrolment has been cancelled. If you no longer "
+            "want to take part, cancel the enrolment first."
+        ),
+        "error",
+    ),
+}
 
 
 def _published_event(event_id: int):
@@ -96,4 +116,19 @@ def cancel(token: str):
         abort(404)
     db.session.commit()
     flash(_l("Your enrolment has been cancelled."), "success")
+    return redirect(url_for("enrolment.manage", token=token), code=303)
+
+
+@bp.post("/enrolments/<token>/erase")
+def erase(token: str):
+    """The person erases their own details: a cancelled or rejected enrolment only."""
+    enrolment = services.by_token(token)
+    if enrolment is None:
+        abort(404)
+    if request.form.get("confirm") != "y":
+        flash(_l("Tick the box to confirm that you want your details erased."), "error")
+    else:
+        message, category = ERASURES[privacy.erase(enrolment)]
+        db.session.commit()
+        flash(message, category)
     return redirect(url_for("enrolment.manage", token=token), code=303)

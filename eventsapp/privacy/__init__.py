@@ -1,0 +1,1 @@
+"""Participants' personal data: retention (`flask gdpr anonymise`) and self-erasure."""

@@ -15,7 +15,10 @@ from eventsapp.auth.services import create_user, generate_password
 from eventsapp.eligibility import LAHTI_REGION
 from eventsapp.extensions import db
 from eventsapp.models import (
+    Attendance,
     AttendanceMode,
+    AttendanceStatus,
+    AuditEntry,
     Category,
     Client,
     EligibilityRule,
@@ -126,6 +129,8 @@ def session(day: date, start: tuple[int, int], end: tuple[int, int], place=("", 
 
 def clear() -> None:
     for model in (
+        Attendance,
+        AuditEntry,
         OutboxMessage,
         Enrolment,
         Client,
@@ -170,8 +175,9 @@ def seed(today: date | None = None) -> str:
         weekday_on_or_after(date(june.year, 10, 1), 2),
         weekday_on_or_after(date(june.year, 10, 15), 2),
     ]
-    for day in visit_days:
-        add(
+
+    def campus_visit(day: date) -> Event:
+        return add(
             organisation=orgs["lab"],
             category=categories["koulutuspalvelut"],
             kind=EventKind.CAMPUS_VISIT,
@@ -189,6 +195,13 @@ def seed(today: date | None = None) -> str:
             sessions=[session(day, (10, 0), (13, 0), LAB_CAMPUS, room="Aula, B-rakennus")],
             rules=[EligibilityRule(kind="gender", strict=False, allowed=["male"])],
         )
+
+    june_visits = [campus_visit(day) for day in visit_days]
+    # Visits already held last spring (with attendance, for the reach report) and one today
+    # (to try marking attendance at the door).
+    spring = today.year if today.month >= 7 else today.year - 1
+    held = [campus_visit(weekday_on_or_after(date(spring, month, 10), 1)) for month in (4, 5)]
+    at_the_door = campus_visit(today)
 
     september = next_month_start(today, 9)
     first = weekday_on_or_after(september, 1)  # the first Tuesday of September
@@ -341,11 +354,59 @@ def seed(today: date | None = None) -> str:
                 else None,
             )
         )
+    _demo_attendees(june_visits[0], 0, 4)
+    _demo_attendees(june_visits[1], 4, 3)
+    _demo_attendees(at_the_door, 7, 5)
+    for i, event in enumerate(held):
+        _demo_attendees(event, 12 + 5 * i, 5, attended=4)
     accounts = _demo_users(orgs)
     coach = next(user for user in accounts if user[1] == "coach")
     _demo_clients(coach[3])
     summary = f"{len(categories)} categories, {len(orgs)} organisations, {len(events) + 1} events"
     return Seeded(summary, [(email, role, password) for email, role, password, _ in accounts])
+
+
+ATTENDEES = [
+    ("Aleksi", "Laine"), ("Eetu", "Heikkinen"), ("Joonas", "Koskinen"), ("Lauri", "Järvinen"),
+    ("Niko", "Lehtonen"), ("Oskari", "Saarinen"), ("Patrik", "Salonen"), ("Roope", "Turunen"),
+    ("Sami", "Lindholm"), ("Teemu", "Karjalainen"), ("Valtteri", "Hiltunen"), ("Jere", "Mattila"),
+    ("Henri", "Rantanen"), ("Jesse", "Pitkänen"), ("Kalle", "Ahonen"), ("Miro", "Laitinen"),
+    ("Otto", "Kinnunen"), ("Rasmus", "Lahtinen"), ("Tuomas", "Peltonen"), ("Aatu", "Hakala"),
+    ("Elias", "Seppälä"), ("Leevi", "Vainio"),
+]  # fmt: skip
+
+
+def _demo_attendees(event: Event, first: int, count: int, attended: int | None = None) -> None:
+    """Confirmed enrolments for a demo event; for a held one, `attended` of them came."""
+    start = event.sessions[0].starts_at
+    for offset, (first_name, last_name) in enumerate(ATTENDEES[first : first + count]):
+        address = f"{first_name}.{last_name}@example.fi".lower().replace("ä", "a")
+        at = min(start, datetime.now(UTC)) - timedelta(days=20 - offset)
+        enrolment = Enrolment(
+            event_id=event.id,
+            status=EnrolmentStatus.CONFIRMED,
+            first_name=first_name,
+            last_name=last_name,
+            email=address,
+            email_key=email_key(address),
+            municipality="398",
+            gender="male",
+            consent_at=at,
+            created_at=at,
+            status_changed_at=at,
+        )
+        db.session.add(enrolment)
+        if attended is not None:
+            db.session.flush()
+            came = offset < attended
+            db.session.add(
+                Attendance(
+                    enrolment_id=enrolment.id,
+                    session_id=event.sessions[0].id,
+                    status=AttendanceStatus.ATTENDED if came else AttendanceStatus.NO_SHOW,
+                    marked_at=start,
+                )
+            )
 
 
 @dataclass(frozen=True)

@@ -634,3 +634,19 @@ def test_same_numbers_after_anonymisation(client, users):
     assert rates_of(after) == rates_of(before)
     assert client.get(f"/admin/reports?{QUERY}&format=csv").data == before_csv
     assert page_numbers(text(client.get(f"/admin/reports?{QUERY}"))) == before_page
+
+
+def test_same_numbers_after_the_retention_command(client, users):
+    """The real `flask gdpr anonymise`, on events long past: the report does not move."""
+    from eventsapp.privacy.services import anonymise_expired
+
+    before = services.reach(PERIOD, None)
+    result = anonymise_expired(days=90)
+    db.session.commit()
+    db.session.expire_all()
+    names = db.session.execute(select(Enrolment.first_name, Enrolment.anonymised_at)).all()
+    assert result.anonymised > 20
+    assert all(first == "" and at is not None for first, at in names)
+    after = services.reach(PERIOD, None)
+    assert as_table(after) == as_table(before) == NETWORK_EXPECTED
+    assert rates_of(after) == rates_of(before)

@@ -50,7 +50,7 @@ def register(app: Flask) -> None:
     @click.option("--batch", default=50, show_default=True, help="Messages per SMTP connection.")
     def outbox_send(batch: int) -> None:
         """One pass: send what is due, then stop."""
-        from eventsapp.mail.outbox import send_due
+        from eventsapp.mail.sender import send_due
 
         if not app.config.get("MAIL_SERVER"):
             click.echo("MAIL_SERVER is not set: messages stay in the outbox.")
@@ -64,7 +64,7 @@ def register(app: Flask) -> None:
     @click.option("--interval", default=5.0, show_default=True, help="Seconds between passes.")
     def outbox_worker(interval: float) -> None:
         """Send due mail until stopped (Ctrl-C). Several workers may run at once."""
-        from eventsapp.mail.outbox import run_worker
+        from eventsapp.mail.sender import run_worker
 
         try:
             run_worker(interval=interval, log=click.echo)
@@ -74,7 +74,7 @@ def register(app: Flask) -> None:
     @outbox.command("retry")
     def outbox_retry() -> None:
         """Queue the failed messages again, for one more round of tries."""
-        from eventsapp.mail.outbox import requeue_failed
+        from eventsapp.mail.sender import requeue_failed
 
         count = requeue_failed()
         db.session.commit()

@@ -70,7 +70,7 @@ class Config:
 
     EVENTS_PER_PAGE = 20
     # Public pages kept per worker for anonymous visitors (0 turns it off).
-    PAGE_CACHE_BYTES = int(os.environ.get("PAGE_CACHE_BYTES", str(2 * 1024 * 1024)))
+    PAGE_CACHE_BYTES = int(os.environ.get("PAGE_CACHE_BYTES", str(1024 * 1024)))
 
 
 class DevelopmentConfig(Config):

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from eventsapp.admin import services
 from eventsapp.extensions import db
-from eventsapp.mail.outbox import send_due
+from eventsapp.mail.sender import send_due
 from eventsapp.models import EventStatus, Membership, Organisation, OutboxMessage, User
 from tests.conftest import PASSWORD, login
 

@@ -107,7 +107,7 @@ def test_password_change_checks_the_current_one(client, organiser):
 
 
 def test_password_reset_by_emailed_link_works_once(client, organiser, smtp):
-    from eventsapp.mail.outbox import send_due
+    from eventsapp.mail.sender import send_due
 
     for address in (organiser.email, "nobody@example.fi"):
         response = client.post("/reset-password", data={"email": address})

@@ -16,7 +16,7 @@ from eventsapp.eligibility import LAHTI_REGION
 from eventsapp.enrolment import services as enrolment_services
 from eventsapp.enrolment.services import Applicant
 from eventsapp.extensions import db
-from eventsapp.mail.outbox import send_due
+from eventsapp.mail.sender import send_due
 from eventsapp.models import Client as ClientRecord
 from eventsapp.models import Enrolment
 from tests.conftest import login

@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import Connection, Engine, Select, func, select
 
 from eventsapp.extensions import db
@@ -70,6 +69,10 @@ WIDTHS = {
 }
 DATE_FORMAT = "d.m.yyyy"
 DATETIME_FORMAT = "d.m.yyyy h:mm"
+
+# Control characters a spreadsheet cannot hold (openpyxl's own rule; kept here so that web
+# workers do not load openpyxl, and Pillow with it, until someone downloads a workbook).
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 
 class BadOptions(ValueError):

@@ -5,7 +5,7 @@ from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
-from eventsapp import labels, markdown
+from eventsapp import labels
 
 LANG_COOKIE = "lang"
 FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
@@ -73,7 +73,6 @@ def register(app: Flask) -> None:
         datetime=lambda value, fmt="medium": format_datetime(value, fmt),
         date=lambda value, fmt="medium": format_date(value, fmt),
         time=lambda value, fmt="short": format_time(value, fmt),
-        markdown=markdown.render,
         **labels.JINJA_FILTERS,
     )
     app.jinja_env.globals.update(

@@ -41,7 +41,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from eventsapp import eligibility, labels, markdown, municipalities
+from eventsapp import eligibility, labels, municipalities
 from eventsapp.enrolment.forms import EMPLOYMENT_LABELS, GENDER_LABELS, choices
 from eventsapp.manage.services import EventData, RuleData, SessionData
 
@@ -526,6 +526,8 @@ class EventForm(FlaskForm):
                     entries.pop_entry(index)
                 return True
         if "preview_description" in formdata:
+            from eventsapp import markdown  # only the preview needs it
+
             self.preview_html = markdown.render(self.description.data or "")
             return True
         return False

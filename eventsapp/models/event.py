@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, func, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from eventsapp import eligibility
 from eventsapp.database import UTCDateTime, utcnow
@@ -65,6 +65,9 @@ class Event(db.Model):
     slug: Mapped[str] = mapped_column(String(200), default=_slug_default)
     summary: Mapped[str] = mapped_column(String(300), default="")
     description: Mapped[str] = mapped_column(Text, default="")  # Markdown
+    # The description rendered and sanitised when it is written (see `_render_description`):
+    # web workers then serve it without loading a Markdown library.
+    description_html: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str] = mapped_column(String(40), default="fi")  # e.g. "fi" or "fi,en"
     attendance_mode: Mapped[str] = mapped_column(String(20), default=AttendanceMode.IN_PERSON)
     capacity: Mapped[int] = mapped_column(default=20)
@@ -97,6 +100,13 @@ class Event(db.Model):
         cascade="all, delete-orphan",
         lazy="raise_on_sql",
     )
+
+    @validates("description")
+    def _render_description(self, _key: str, value: str | None) -> str | None:
+        from eventsapp import markdown  # only writers need it
+
+        self.description_html = str(markdown.render(value or ""))
+        return value
 
     @property
     def first_session(self) -> "EventSession | None":

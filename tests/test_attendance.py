@@ -5,22 +5,19 @@ Each test asserts both what the database holds afterwards (read in a session of 
 what the page shows."""
 
 import re
-import threading
 from datetime import UTC, datetime, timedelta
 from html import unescape
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from eventsapp.attendance import services
 from eventsapp.attendance.services import AttendanceError, Summary
 from eventsapp.extensions import db
 from eventsapp.models import Attendance, Client, Enrolment, EventSession
-from tests.conftest import login
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, login
 
 HELD = timedelta(hours=-1)  # make_event(starts_in=HELD): a session that began an hour ago
 
@@ -644,16 +641,6 @@ def test_the_default_session_is_todays_else_the_next_else_the_last(now, expected
 
 # --- on a phone at the door ------------------------------------------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PHONE = {"width": 360, "height": 740}
 
 SMALL_TARGETS = """(minimum) => [...document.querySelectorAll(
     'main button, main input:not([type=hidden]), main select')]
@@ -680,21 +667,6 @@ UNNAMED = """() => [...document.querySelectorAll('main button, main input:not([t
 def named(action: str, name: str) -> re.Pattern:
     """A control's accessible name: its visible words, then the person's name (hidden)."""
     return re.compile(rf"^{re.escape(action)}\s*: {re.escape(name)}$")
-
-
-@pytest.fixture
-def live_server(app):
-    """The test's app (the same database) over real HTTP, CSRF protection on."""
-    app.config["WTF_CSRF_ENABLED"] = True
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.mark.browser

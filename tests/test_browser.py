@@ -9,30 +9,16 @@ templates and CSS (long Finnish words at 360 px, the facts list, untranslated er
 """
 
 import re
-import threading
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from eventsapp.eligibility import LAHTI_REGION
 from eventsapp.extensions import db
 from eventsapp.models import Enrolment
-from tests.conftest import now
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PHONE = {"width": 360, "height": 740}
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, now
 
 pytestmark = [
     pytest.mark.browser,
@@ -55,21 +41,6 @@ def browser():
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-
-
-@pytest.fixture
-def live_server(app):
-    """The `app` of the test (the same database as make_event's) served over HTTP."""
-    app.config["WTF_CSRF_ENABLED"] = True  # as in production: the browser carries the token
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture

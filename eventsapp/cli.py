@@ -9,6 +9,25 @@ from sqlalchemy import select
 from eventsapp.extensions import db
 
 
+def _moment(value: str | None):
+    """An ISO 8601 moment given on the command line, timezone-aware (Helsinki if no offset)."""
+    from datetime import datetime
+
+    from eventsapp.database import utcnow
+    from eventsapp.events import HELSINKI
+
+    if not value:
+        return utcnow()
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO 8601 moment, e.g. 2027-06-07T16:00+03:00",
+            param_hint="--as-of",
+        ) from error
+    return moment if moment.tzinfo else moment.replace(tzinfo=HELSINKI)
+
+
 def register(app: Flask) -> None:
     from eventsapp.privacy import cli as privacy_cli
 
@@ -47,15 +66,25 @@ def register(app: Flask) -> None:
         """Send the mail waiting in the outbox."""
 
     @outbox.command("send")
-    @click.option("--batch", default=50, show_default=True, help="Messages per SMTP connection.")
-    def outbox_send(batch: int) -> None:
-        """One pass: send what is due, then stop."""
-        from eventsapp.mail.sender import send_due
+    @click.option("--batch", default=100, show_default=True, help="Messages per SMTP connection.")
+    @click.option(
+        "--as-of",
+        "as_of",
+        default=None,
+        metavar="MOMENT",
+        help="Send what is due at this moment (ISO 8601, e.g. 2027-06-07T16:00+03:00); "
+        "default: now.",
+    )
+    def outbox_send(batch: int, as_of: str | None) -> None:
+        """Send everything that is due (reminders included), then stop."""
+        from eventsapp.mail.sender import send_all_due
 
+        moment = _moment(as_of)
         if not app.config.get("MAIL_SERVER"):
-            click.echo("MAIL_SERVER is not set: messages stay in the outbox.")
-            return
-        report = send_due(batch_size=batch)
+            click.echo("MAIL_SERVER is not set: mail stays in the outbox.")
+        if not app.config.get("SMS_BACKEND"):
+            click.echo("SMS_BACKEND is not set: text messages stay in the outbox.")
+        report = send_all_due(moment, batch_size=batch)
         click.echo(str(report))
         for error in report.errors:
             click.echo(f"  {error}", err=True)

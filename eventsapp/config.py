@@ -57,9 +57,17 @@ class Config:
 
     MAIL_SUPPRESS_SEND = False
 
+    # Text messages (docs/reminders-and-texts.md). Unset SMS_BACKEND: texts stay in /outbox/.
+    SMS_BACKEND = os.environ.get("SMS_BACKEND", "")  # "" or "gatewayapi"
+    SMS_API_URL = os.environ.get("SMS_API_URL", "https://gatewayapi.com/rest/mtsms")
+    SMS_API_TOKEN = os.environ.get("SMS_API_TOKEN", "")
+    SMS_SENDER = os.environ.get("SMS_SENDER", "Tapahtumat")  # at most 11 letters, or a number
+
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute; 60 per hour")
+    # "Lost your link?": per client address, and per email address asked for.
+    RESEND_RATE_LIMIT = os.environ.get("RESEND_RATE_LIMIT", "5 per 10 minutes; 20 per day")
     PASSWORD_RESET_MAX_AGE = 2 * 3600  # seconds a reset link works
     INVITATION_MAX_AGE = 7 * 24 * 3600  # seconds a new staff member's link works
     REMEMBER_COOKIE_HTTPONLY = True

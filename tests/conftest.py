@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 
 from eventsapp import create_app
 from eventsapp.config import database_url
-from eventsapp.enrolment.services import load_event
+from eventsapp.events import load_event
 from eventsapp.extensions import db
 from eventsapp.models import (
     Category,

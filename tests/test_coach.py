@@ -15,6 +15,7 @@ from eventsapp.database import utcnow
 from eventsapp.eligibility import LAHTI_REGION
 from eventsapp.enrolment import services as enrolment_services
 from eventsapp.enrolment.services import Applicant
+from eventsapp.events import load_event
 from eventsapp.extensions import db
 from eventsapp.mail.sender import send_due
 from eventsapp.models import Client as ClientRecord
@@ -333,7 +334,7 @@ def test_soft_miss_without_justification_goes_to_review(as_coach, coach, make_ev
     [enrolment] = enrolments()
     assert enrolment.status == "pending" and enrolment.override_reason == ""
     assert enrolment.client_id == client_id and enrolment.enrolled_by_id == coach.id
-    assert enrolment_services.seats_of(enrolment_services.load_event(event.id)).confirmed == 0
+    assert enrolment_services.seats_of(load_event(event.id)).confirmed == 0
     page = text(as_coach.get(f"/coach/enrolments/{enrolment_id}"))
     assert "Waiting for the organiser's review" in page
 

@@ -13,7 +13,7 @@ from eventsapp.database import utcnow
 from eventsapp.enrolment import services
 from eventsapp.enrolment.services import Applicant
 from eventsapp.extensions import db
-from eventsapp.mail.outbox import rendered
+from eventsapp.mail.render import rendered
 from eventsapp.mail.sender import MAX_ATTEMPTS, send_due
 from eventsapp.manage import services as manage
 from eventsapp.models import OutboxMessage

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from eventsapp.enrolment import services as enrolment_services
 from eventsapp.enrolment.services import Applicant, OnBehalf
 from eventsapp.extensions import db
-from eventsapp.mail.outbox import rendered
+from eventsapp.mail.render import rendered
 from eventsapp.models import Client, Enrolment, Event, OutboxMessage
 from tests.conftest import login
 

@@ -102,7 +102,7 @@ def test_seed_demo_builds_the_network(app):
 
 def test_seed_dates_follow_today(app):
     from eventsapp import demo
-    from eventsapp.enrolment.services import load_event
+    from eventsapp.events import load_event
 
     demo.seed(today=date(2026, 11, 29))
     db.session.commit()

@@ -14,7 +14,7 @@ from eventsapp.attendance import forms, services
 from eventsapp.attendance.services import AttendanceError
 from eventsapp.auth.access import require, requires
 from eventsapp.database import utcnow
-from eventsapp.enrolment.services import load_event
+from eventsapp.events import load_event
 from eventsapp.extensions import db
 from eventsapp.models import AttendanceStatus, Enrolment, EnrolmentStatus, EventSession
 

@@ -8,7 +8,8 @@ from flask_babel import gettext
 from eventsapp.catalogue import services
 from eventsapp.catalogue.cache import cached_page
 from eventsapp.database import utcnow
-from eventsapp.enrolment.services import load_event, rule_date, seats_of
+from eventsapp.enrolment.services import seats_of
+from eventsapp.events import load_event, rule_date
 from eventsapp.models import AttendanceMode, EventKind, enrolment_closes_at, enrolment_window
 
 bp = Blueprint("catalogue", __name__)

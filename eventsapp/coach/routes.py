@@ -24,6 +24,7 @@ from eventsapp.coach.forms import (
 from eventsapp.database import utcnow
 from eventsapp.enrolment import services as enrolment_services
 from eventsapp.enrolment.services import EnrolmentRefused, explain
+from eventsapp.events import load_event
 from eventsapp.extensions import db
 from eventsapp.models import EventStatus, Window, enrolment_window
 
@@ -87,7 +88,7 @@ def _own_client(client_id: int):
 
 
 def _open_event(event_id: int):
-    event = enrolment_services.load_event(event_id)
+    event = load_event(event_id)
     if event is None or event.status == EventStatus.DRAFT:
         abort(404)
     return event
@@ -309,7 +310,7 @@ def enrolment(enrolment_id: int):
     if found is None:
         abort(404)
     item, client = found
-    event = enrolment_services.load_event(item.event_id, published_only=False)
+    event = load_event(item.event_id, published_only=False)
     own = client.coach_id == current_user.id
     return render_template(
         "coach/enrolment.html",

@@ -10,6 +10,7 @@ from eventsapp.database import utcnow
 from eventsapp.enrolment import services
 from eventsapp.enrolment.forms import form_for
 from eventsapp.enrolment.services import EnrolmentRefused
+from eventsapp.events import load_event
 from eventsapp.extensions import db
 from eventsapp.models import EventStatus, Window, enrolment_window
 from eventsapp.privacy import services as privacy
@@ -48,7 +49,7 @@ ERASURES = {
 
 
 def _published_event(event_id: int):
-    event = services.load_event(event_id)
+    event = load_event(event_id)
     if event is None or event.status == EventStatus.DRAFT:
         abort(404)
     return event
@@ -97,7 +98,7 @@ def manage(token: str):
     enrolment = services.by_token(token)
     if enrolment is None:
         abort(404)
-    event = services.load_event(enrolment.event_id, published_only=False)
+    event = load_event(enrolment.event_id, published_only=False)
     reasons = services.review_reasons(enrolment, event)
     return render_template(
         "enrolment/manage.html",

@@ -8,7 +8,6 @@ number of concurrent enrolments and cancellations.
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from eventsapp import eligibility
 from eventsapp.database import lock_for_update, utcnow
+from eventsapp.events import rule_date
 from eventsapp.extensions import db
 from eventsapp.mail import notify
 from eventsapp.models import (
@@ -30,8 +30,6 @@ from eventsapp.models import (
     enrolment_window,
 )
 from eventsapp.seats import Placement, Seats
-
-HELSINKI = ZoneInfo("Europe/Helsinki")
 
 
 @dataclass(frozen=True)
@@ -112,29 +110,6 @@ def review_reasons(enrolment: Enrolment, event: Event) -> list[str]:
         return []
     verdict = eligibility.evaluate(event.eligibility_rules(), facts_of(enrolment), rule_date(event))
     return explain(verdict)
-
-
-def rule_date(event: Event) -> date:
-    """The date the target-group rules are judged on: the first session's, in Helsinki."""
-    first = event.first_session
-    return (first.starts_at if first else utcnow()).astimezone(HELSINKI).date()
-
-
-def load_event(event_id: int, *, published_only: bool = True) -> Event | None:
-    """An event with its organisation, category, sessions and rules, in a fixed 4 queries."""
-    stmt = (
-        select(Event)
-        .where(Event.id == event_id)
-        .options(
-            selectinload(Event.organisation),
-            selectinload(Event.category),
-            selectinload(Event.sessions),
-            selectinload(Event.rules),
-        )
-    )
-    if published_only:
-        stmt = stmt.where(Event.status.in_((EventStatus.PUBLISHED, EventStatus.CANCELLED)))
-    return db.session.execute(stmt).scalar_one_or_none()
 
 
 def seats_by_event(events: Iterable[Event]) -> dict[int, Seats]:

@@ -13,40 +13,28 @@ with the same UID and a higher SEQUENCE.
 
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import datetime
-from types import SimpleNamespace
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from eventsapp.database import utcnow
 from eventsapp.extensions import db
-from eventsapp.mail import message
 from eventsapp.mail.outbox import enqueue_payload, mail_domain
 from eventsapp.models import (
     CalendarEntry,
+    Channel,
     Enrolment,
     EnrolmentStatus,
     Event,
     EventSession,
-    OutboxMessage,
 )
 
 RENDERER = "enrolment"
-
-
-def absolute(path: str) -> str:
-    return current_app.config["EVENTSAPP_BASE_URL"].rstrip("/") + path
-
-
-def manage_url(enrolment: Enrolment) -> str:
-    return absolute(f"/enrolments/{enrolment.token}")
-
-
-def event_url(event: Event) -> str:
-    return absolute(f"/events/{event.id}-{event.slug}" if event.slug else f"/events/{event.id}")
+SMS_RENDERER = "sms"
+# The changes a person who asked for text messages also hears of by text: the urgent ones.
+URGENT = frozenset({"promoted", "event_cancelled", "session_changed", "session_cancelled"})
 
 
 def organiser_address(event: Event) -> tuple[str, str]:
@@ -157,6 +145,9 @@ def _send(
     who enrolled a client with email gets a copy of the mail itself, without the calendar."""
     main, copy = recipients(enrolment)
     first = entries[0] if entries else None
+    urgent = "promoted" if extra.get("promoted") else template
+    if urgent in URGENT:
+        text(enrolment, urgent, session_id=first.session_id if first else None)
     _queue(
         enrolment, main, kind=template, template=template, subject=subject, entry=first,
         method=method, **extra,
@@ -180,6 +171,29 @@ def _send(
             number=number,
             count=count,
         )
+
+
+def wants_texts(enrolment: Enrolment) -> bool:
+    return bool(enrolment.reminder_sms and enrolment.phone and not enrolment.anonymised_at)
+
+
+def text(enrolment: Enrolment, template: str, *, session_id: int | None = None) -> None:
+    """Queue a text message about an enrolment, if its person asked for texts."""
+    if not wants_texts(enrolment):
+        return
+    enqueue_payload(
+        kind=template,
+        channel=Channel.SMS,
+        to=(enrolment.full_name, enrolment.phone),
+        subject=template,
+        enrolment_id=enrolment.id,
+        payload={
+            "renderer": SMS_RENDERER,
+            "template": template,
+            "locale": enrolment.locale,
+            "session_id": session_id,
+        },
+    )
 
 
 def _entries(enrolment: Enrolment) -> list[CalendarEntry]:
@@ -320,87 +334,3 @@ def event_cancelled(event: Event, enrolments: list[Enrolment]) -> int:
                 follow="calendar_cancel",
             )  # fmt: skip
     return len(enrolments)
-
-
-# Rendering, after the commit: in the outbox sender, or when staff read a message.
-
-
-def _entry_from(snapshot: dict) -> SimpleNamespace:
-    return SimpleNamespace(
-        **{
-            **snapshot,
-            "starts_at": datetime.fromisoformat(snapshot["starts_at"]),
-            "ends_at": datetime.fromisoformat(snapshot["ends_at"]),
-        }
-    )
-
-
-def _calendar(
-    entry: SimpleNamespace, method: str, enrolment: Enrolment, event: Event, to: Recipient
-) -> bytes:
-    from eventsapp import ical  # only the sender needs it: web workers stay small
-
-    organizer_name, organizer_email = organiser_address(event)
-    description = gettext(
-        "%(summary)s\n\nSee or cancel your enrolment: %(url)s",
-        summary=event.summary or event.title,
-        url=manage_url(enrolment),
-    )
-    invite = ical.Invite(
-        uid=entry.uid,
-        sequence=entry.sequence,
-        summary=entry.summary,
-        starts_at=entry.starts_at,
-        ends_at=entry.ends_at,
-        organizer_name=organizer_name,
-        organizer_email=organizer_email,
-        attendee_name=enrolment.full_name,
-        attendee_email=to.email,
-        description=description,
-        location=entry.location,
-        url=event_url(event),
-    )
-    return ical.request(invite) if method == "REQUEST" else ical.cancel(invite)
-
-
-def render(row: OutboxMessage) -> bytes:
-    """The whole message of a queued enrolment mail, as the enrolment and event stand now
-    and the calendar entry stood when the change was made."""
-    from eventsapp.enrolment.services import load_event
-
-    payload = row.payload
-    enrolment = db.session.get(Enrolment, row.enrolment_id) if row.enrolment_id else None
-    if enrolment is None:
-        raise LookupError("the enrolment of this message no longer exists")
-    event = load_event(enrolment.event_id, published_only=False)
-    to = Recipient(**payload["recipient"])
-    entry = _entry_from(payload["entry"]) if payload.get("entry") else None
-    with force_locale(payload.get("locale") or "fi"):
-        context = {
-            "recipient": to,
-            "enrolment": enrolment,
-            "event": event,
-            "entry": entry,
-            "manage_url": manage_url(enrolment),
-            "event_url": event_url(event),
-            "home_url": absolute("/"),
-            "subject": row.subject,
-            **payload.get("extra", {}),
-        }
-        template = payload["template"]
-        text = render_template(f"email/{template}.txt", **context)
-        html = render_template(f"email/{template}.html", **context)
-        calendar = None
-        if entry is not None:
-            calendar = _calendar(entry, payload["method"], enrolment, event, to)
-    return message.build(
-        sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        to=(to.name, to.email),
-        subject=row.subject,
-        text=text,
-        html=html,
-        message_id=row.message_id,
-        reply_to=organiser_address(event)[1],
-        calendar=calendar,
-        method=payload["method"] if calendar else "",
-    )

@@ -1,6 +1,6 @@
 """The outbox: a message is queued in the same transaction as the change that causes it, as
-what to say; eventsapp.mail.sender renders and sends it after the commit. This module is what
-web requests need, and loads no mail machinery (MIME, SMTP) until a message is rendered.
+what to say; eventsapp.mail.render renders it and eventsapp.mail.sender sends it, after the
+commit. This module is what web requests need: it loads no mail machinery (MIME, SMTP).
 """
 
 from email.utils import make_msgid
@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 
 from eventsapp.extensions import db
-from eventsapp.models import OutboxMessage
+from eventsapp.models import Channel, OutboxMessage
 
 
 def mail_domain() -> str:
@@ -23,17 +23,22 @@ def enqueue_payload(
     subject: str,
     payload: dict,
     enrolment_id: int | None = None,
+    channel: str = Channel.EMAIL,
+    **fields,
 ) -> OutboxMessage:
     """Queue what to say in the current transaction; it is rendered and sent after the
-    commit. `payload["renderer"]` names the function in RENDERERS that renders it."""
+    commit. `payload["renderer"]` names the function in mail.render.RENDERERS that renders
+    it; `fields`: more columns (a reminder's session, offset and moment)."""
     row = OutboxMessage(
         kind=kind,
+        channel=channel,
         to_name=to[0],
         to_address=to[1],
         subject=subject,
         message_id=make_msgid(domain=mail_domain()),
         payload=payload,
         enrolment_id=enrolment_id,
+        **fields,
     )
     db.session.add(row)
     return row
@@ -63,37 +68,3 @@ def enqueue(
     return enqueue_payload(
         kind=kind, to=to, subject=subject, payload=payload, enrolment_id=enrolment_id
     )
-
-
-def _render_parts(row: OutboxMessage) -> bytes:
-    from eventsapp.mail import message
-
-    payload = row.payload
-    calendar = payload.get("calendar")
-    return message.build(
-        sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        to=(row.to_name, row.to_address),
-        subject=row.subject,
-        text=payload["text"],
-        html=payload["html"],
-        message_id=row.message_id,
-        reply_to=payload.get("reply_to", ""),
-        calendar=calendar.encode("utf-8") if calendar else None,
-        method=payload.get("method", ""),
-    )
-
-
-def _render_enrolment(row: OutboxMessage) -> bytes:
-    from eventsapp.mail import notify  # notify queues through this module
-
-    return notify.render(row)
-
-
-RENDERERS = {"parts": _render_parts, "enrolment": _render_enrolment}
-
-
-def rendered(row: OutboxMessage) -> str:
-    """The whole message: as rendered before, or rendered now (not stored)."""
-    if row.mime:
-        return row.mime
-    return RENDERERS[row.payload["renderer"]](row).decode("ascii")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from eventsapp.auth.access import requires
 from eventsapp.extensions import db
-from eventsapp.mail.outbox import rendered
+from eventsapp.mail.render import rendered
 from eventsapp.models import OutboxMessage
 
 bp = Blueprint("outbox", __name__, url_prefix="/outbox")

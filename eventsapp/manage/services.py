@@ -17,13 +17,13 @@ from sqlalchemy.orm import selectinload
 
 from eventsapp.database import lock_for_update, utcnow
 from eventsapp.enrolment.services import (
-    load_event,
     promote_from_waitlist,
     review_reasons,
     seats_of,
 )
+from eventsapp.events import load_event
 from eventsapp.extensions import db
-from eventsapp.mail import notify
+from eventsapp.mail import links, notify
 from eventsapp.mail.outbox import enqueue
 from eventsapp.models import (
     ACTIVE_STATUSES,
@@ -712,9 +712,9 @@ def message_participants(event_id: int, group: str, subject: str, body: str) -> 
                     "recipient": recipient,
                     "enrolment": enrolment,
                     "event": event,
-                    "manage_url": notify.manage_url(enrolment),
-                    "event_url": notify.event_url(event),
-                    "home_url": notify.absolute("/"),
+                    "manage_url": links.manage_url(enrolment),
+                    "event_url": links.event_url(event),
+                    "home_url": links.absolute("/"),
                     "subject": title,
                     "body": body.strip(),
                     "paragraphs": paragraphs,

@@ -22,7 +22,7 @@ from eventsapp.models.event import (
     enrolment_window,
     session_spans,
 )
-from eventsapp.models.outbox import CalendarEntry, OutboxMessage, OutboxStatus
+from eventsapp.models.outbox import CalendarEntry, Channel, OutboxMessage, OutboxStatus
 from eventsapp.models.report import Attendance, AttendanceStatus, AuditEntry
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "AuditEntry",
     "CalendarEntry",
     "Category",
+    "Channel",
     "Client",
     "EligibilityRule",
     "Enrolment",

@@ -76,7 +76,8 @@ class Enrolment(db.Model):
     last_name: Mapped[str] = mapped_column(String(100))
     email: Mapped[str] = mapped_column(String(254))
     email_key: Mapped[str] = mapped_column(String(254))
-    phone: Mapped[str] = mapped_column(String(40), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")  # E.164 when texts are asked
+    reminder_sms: Mapped[bool] = mapped_column(default=False)  # "remind me by text message too"
     birth_date: Mapped[date | None] = mapped_column(Date, default=None)
     municipality: Mapped[str | None] = mapped_column(String(3), default=None)
     gender: Mapped[str | None] = mapped_column(String(20), default=None)

@@ -32,6 +32,10 @@ class AttendanceMode(StrEnum):
     HYBRID = "hybrid"
 
 
+REMINDER_FIRST = 24 * 60  # one day before the session
+REMINDER_SECOND = 2 * 60  # two hours before, by text message only
+
+
 def slugify(text: str) -> str:
     """ "Työelämän digitaidot haltuun" -> "tyoelaman-digitaidot-haltuun"."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -81,6 +85,10 @@ class Event(db.Model):
     contact_phone: Mapped[str] = mapped_column(String(40), default="")
     accessibility: Mapped[str] = mapped_column(Text, default="")
     what_to_bring: Mapped[str] = mapped_column(Text, default="")
+    # Reminders before each session, in minutes before its start; None: that reminder is off.
+    # The first goes by email (and text, where asked), the second by text only.
+    reminder_first: Mapped[int | None] = mapped_column(default=REMINDER_FIRST)
+    reminder_second: Mapped[int | None] = mapped_column(default=REMINDER_SECOND)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow, index=True

@@ -26,20 +26,37 @@ class OutboxStatus(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    SKIPPED = "skipped"  # a reminder that must not go: cancelled, started, or a later one due
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
 
 
 class OutboxMessage(db.Model):
-    """One e-mail: what to say is queued with the change (`payload`); the whole message
-    (RFC 5322, `mime`) is rendered once after the commit, by the sender, and kept for retries."""
+    """One e-mail or text message: what to say is queued with the change (`payload`); the
+    whole message (RFC 5322 for mail, the text for SMS: `mime`) is rendered once after the
+    commit, by the sender, and kept for retries. A text's `to_address` is an E.164 number.
+
+    Reminders are written by the sender when they fall due (`session_id`, `offset_minutes`:
+    the session's start minus the offset is the moment, `next_attempt_at`)."""
 
     __tablename__ = "outbox_message"
     __table_args__ = (
         CheckConstraint(_in("status", OutboxStatus), name="status"),
+        CheckConstraint(_in("channel", Channel), name="channel"),
         Index("ix_outbox_message_due", "status", "next_attempt_at"),
+        # A reminder goes at most once per enrolment, session, offset and channel. Other
+        # messages have no session or offset (NULL), which a unique index never compares.
+        UniqueConstraint(
+            "enrolment_id", "session_id", "offset_minutes", "channel", name="uq_outbox_reminder"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(40))  # e.g. confirmed, invitation, cancelled
+    kind: Mapped[str] = mapped_column(String(40))  # e.g. confirmed, invitation, reminder
+    channel: Mapped[str] = mapped_column(String(10), default=Channel.EMAIL)
     to_address: Mapped[str] = mapped_column(String(254))
     to_name: Mapped[str] = mapped_column(String(200), default="")
     subject: Mapped[str] = mapped_column(String(300))
@@ -56,6 +73,10 @@ class OutboxMessage(db.Model):
     enrolment_id: Mapped[int | None] = mapped_column(
         ForeignKey("enrolment.id", ondelete="SET NULL"), index=True, default=None
     )
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("event_session.id", ondelete="SET NULL"), default=None
+    )
+    offset_minutes: Mapped[int | None] = mapped_column(default=None)
 
 
 class CalendarEntry(db.Model):

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from flask_babel import format_date, format_time, gettext
+from flask_babel import format_date, format_time, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 KINDS = {
@@ -62,7 +62,19 @@ def span(starts_at: datetime, ends_at: datetime, sessions: int) -> str:
     )
 
 
+def offset_label(minutes: int) -> str:
+    """A reminder's offset as the organiser's menu says it: "2 hours before", "1 day before"."""
+    if minutes % (24 * 60) == 0:
+        days = minutes // (24 * 60)
+        return ngettext("%(num)d day before", "%(num)d days before", days)
+    hours = minutes // 60
+    return ngettext("%(num)d hour before", "%(num)d hours before", hours)
+
+
+CHANNELS = {"email": _l("Email"), "sms": _l("Text message")}
+
 JINJA_GLOBALS = {
+    "CHANNELS": CHANNELS,
     "KINDS": KINDS,
     "ATTENDANCE": ATTENDANCE,
     "STATUSES": STATUSES,

@@ -21,6 +21,10 @@ ERRORS = {
         _l("Too much text"),
         _l("What you sent was too long. Please shorten it and send it again."),
     ),
+    429: (
+        _l("Too many tries"),
+        _l("Please wait a minute and try again. Nothing was saved from this try."),
+    ),
     500: (
         _l("Something went wrong on our side"),
         _l("Nothing you did caused this. Please try again in a moment."),

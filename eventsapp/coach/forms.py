@@ -182,6 +182,10 @@ class ConfirmForm(FlaskForm):
         description=_l("For example accessibility needs or a diet. At most 2000 characters."),
         filters=[strip],
     )
+    reminder_sms = BooleanField(
+        _l("Remind the client by text message too"),
+        description=_l("To the phone number in the client's details, with the client's consent."),
+    )
     consent = BooleanField(
         _l("The client agrees that I enrol them and share these details with the organiser"),
         validators=[InputRequired(_l("Confirm that the client agrees to the enrolment."))],
@@ -196,7 +200,7 @@ class ConfirmForm(FlaskForm):
 
     def ordered_fields(self, *, with_decision: bool) -> list:
         decision = [self.decision, self.override_reason] if with_decision else []
-        return [*self.asked_fields(), *decision, self.notes, self.consent]
+        return [*self.asked_fields(), *decision, self.notes, self.reminder_sms, self.consent]
 
     def asked_valid(self) -> bool:
         """Every asked fact and answer was given and is valid (the verdict can be judged)."""

@@ -233,6 +233,11 @@ def confirm(client_id: int, event_id: int):
 
     if submitted:
         valid = form.validate_on_submit()
+        if form.reminder_sms.data and services.phone_for_texts(found) is None:
+            form.reminder_sms.errors = [
+                _l("The client's details have no mobile number: add it there first.")
+            ]
+            valid = False
         if form.asked_valid():
             verdict = services.check(event, found, form.extra())
         decided = verdict is not None and not verdict.ineligible and form.check_decision(verdict)
@@ -246,6 +251,7 @@ def confirm(client_id: int, event_id: int):
                     override_reason=form.override(verdict),
                     notes=form.notes.data or "",
                     locale=locale,
+                    reminder_sms=bool(form.reminder_sms.data),
                 )
             except EnrolmentRefused as refused:
                 db.session.rollback()

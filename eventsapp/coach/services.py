@@ -22,7 +22,8 @@ from eventsapp import eligibility
 from eventsapp.catalogue import services as catalogue
 from eventsapp.database import UTCDateTime, utcnow
 from eventsapp.enrolment import services as enrolment_services
-from eventsapp.enrolment.services import Applicant, OnBehalf, rule_date
+from eventsapp.enrolment.services import Applicant, OnBehalf
+from eventsapp.events import HELSINKI, rule_date
 from eventsapp.extensions import db
 from eventsapp.models import (
     ACTIVE_STATUSES,
@@ -35,6 +36,7 @@ from eventsapp.models import (
     enrolment_window,
     session_spans,
 )
+from eventsapp.sms.phone import InvalidPhone, to_e164
 
 MAX_QUERY = 100
 CLIENTS_PER_PAGE = 50
@@ -181,7 +183,7 @@ def age_today(birth_date: date | None) -> int | None:
     """The client's age today in Helsinki, for the coach's eyes only."""
     if birth_date is None:
         return None
-    today = utcnow().astimezone(enrolment_services.HELSINKI).date()
+    today = utcnow().astimezone(HELSINKI).date()
     return eligibility.age_on(birth_date, today) if birth_date <= today else None
 
 
@@ -496,6 +498,14 @@ def precheck(event: Event, client: Client, asked: tuple[str, ...]) -> eligibilit
     return None
 
 
+def phone_for_texts(client: Client) -> str | None:
+    """The client's phone in E.164, or None if it is missing or not a number."""
+    try:
+        return to_e164(client.phone or "")
+    except InvalidPhone:
+        return None
+
+
 def enrol_client(
     event_id: int,
     client: Client,
@@ -505,16 +515,19 @@ def enrol_client(
     override_reason: str = "",
     notes: str = "",
     locale: str = "fi",
+    reminder_sms: bool = False,
     now: datetime | None = None,
 ) -> Enrolment:
     """Enrol the client with their consent, given now; then save the facts the coach added
-    to the client record. Raises EnrolmentRefused as `enrol` does."""
+    to the client record. Raises EnrolmentRefused as `enrol` does. `reminder_sms`: texts to
+    the client's phone (which `phone_for_texts` has checked)."""
     facts = facts_of(client, extra)
     applicant = Applicant(
         first_name=client.first_name,
         last_name=client.last_name,
         email=client.email or "",
-        phone=client.phone or "",
+        phone=(phone_for_texts(client) or client.phone or "") if reminder_sms else client.phone,
+        reminder_sms=reminder_sms and phone_for_texts(client) is not None,
         birth_date=facts.birth_date,
         municipality=facts.municipality,
         gender=facts.gender,

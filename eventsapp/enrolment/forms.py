@@ -23,12 +23,12 @@ from wtforms.validators import (
     InputRequired,
     Length,
     Optional,
-    Regexp,
     ValidationError,
 )
 
 from eventsapp import eligibility, municipalities
 from eventsapp.enrolment.services import Applicant
+from eventsapp.sms.phone import InvalidPhone, to_e164
 
 GENDER_LABELS = {
     "male": _l("Man"),
@@ -82,6 +82,21 @@ def past_birth_date(_form, field) -> None:
         raise ValidationError(_l("Check the year of your date of birth."))
 
 
+def phone_for_texts(form, field) -> None:
+    """A phone number, when given, in E.164 (040 123 4567 -> +358401234567); required when
+    the person asks for text messages."""
+    wants_texts = getattr(form, "reminder_sms", None) is not None and form.reminder_sms.data
+    if not (field.data or "").strip():
+        if wants_texts:
+            raise ValidationError(_l("Enter your mobile number to get text messages."))
+        field.data = ""
+        return
+    try:
+        field.data = to_e164(field.data)
+    except InvalidPhone as error:
+        raise ValidationError(_l("Enter a phone number like 040 123 4567.")) from error
+
+
 def known_municipality(_form, field) -> None:
     found = municipalities.lookup(field.data or "")
     if found is None:
@@ -116,12 +131,16 @@ class EnrolmentForm(FlaskForm):
     phone = TelField(
         _l("Phone (optional)"),
         validators=[
-            Optional(),
-            Length(max=40),
-            Regexp(r"^\+?[0-9 ()\-]{5,}$", message=_l("Enter a phone number like 040 123 4567.")),
+            Length(max=40, message=_l("Enter a phone number like 040 123 4567.")),
+            phone_for_texts,
         ],
+        description=_l("Needed only for text message reminders."),
         filters=[strip],
-        render_kw={"autocomplete": "tel"},
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
+    reminder_sms = BooleanField(
+        _l("Remind me by text message too"),
+        description=_l("A text the day before and two hours before. You can turn them off."),
     )
     notes = TextAreaField(
         _l("Anything we should know? (optional)"),
@@ -142,7 +161,7 @@ class EnrolmentForm(FlaskForm):
 
     def ordered_fields(self) -> list:
         """Every field in the order the form shows it (and the error summary lists it)."""
-        details = [self.first_name, self.last_name, self.email, self.phone]
+        details = [self.first_name, self.last_name, self.email, self.phone, self.reminder_sms]
         return [*details, *self.rule_fields(), self.notes, self.consent]
 
     def to_applicant(self, locale: str) -> Applicant:
@@ -155,6 +174,7 @@ class EnrolmentForm(FlaskForm):
             last_name=self.last_name.data.strip(),
             email=self.email.data.strip(),
             phone=(self.phone.data or "").strip(),
+            reminder_sms=bool(self.reminder_sms.data),
             birth_date=value("birth_date"),
             municipality=value("municipality"),
             gender=value("gender"),
@@ -231,3 +251,19 @@ def form_for(rules: list[eligibility.Rule], locale: str, **kwargs) -> EnrolmentF
     form_class.question_fields = tuple(questions)
     form_class.rule_field_names = needed
     return form_class(**kwargs)
+
+
+class ResendForm(FlaskForm):
+    """ "Lost your link?": the address to send the links to."""
+
+    email = EmailField(
+        _l("Email"),
+        validators=[
+            InputRequired(_l("Enter your email address.")),
+            Length(max=254),
+            Email(_l("Enter an email address like name@example.fi."), check_deliverability=False),
+        ],
+        description=_l("The address you enrolled with."),
+        filters=[strip],
+        render_kw={"autocomplete": "email", "inputmode": "email"},
+    )

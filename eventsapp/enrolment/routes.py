@@ -1,18 +1,28 @@
 """Views of enrolment: the form, the manage page, cancelling and erasing. Thin: parse, call,
 commit."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from eventsapp.catalogue.services import target_group
 from eventsapp.database import utcnow
 from eventsapp.enrolment import services
-from eventsapp.enrolment.forms import form_for
+from eventsapp.enrolment.forms import ResendForm, form_for
 from eventsapp.enrolment.services import EnrolmentRefused
 from eventsapp.events import load_event
-from eventsapp.extensions import db
-from eventsapp.models import EventStatus, Window, enrolment_window
+from eventsapp.extensions import db, limiter
+from eventsapp.mail.reminders import upcoming
+from eventsapp.models import EventStatus, Window, email_key, enrolment_window
 from eventsapp.privacy import services as privacy
 
 bp = Blueprint("enrolment", __name__)
@@ -25,9 +35,10 @@ REFUSALS = {
     EnrolmentRefused.FULL: _l("Sorry, the event filled up just now. There are no seats left."),
 }
 DUPLICATE = _l(
-    "You have already enrolled in this event with this email address. "
-    "Use the link in your confirmation to see or cancel your enrolment."
+    "This email address is already enrolled in this event. We have sent the link of that "
+    "enrolment to the address again."
 )
+RESENT = _l("If this address has enrolments, we have sent their links to it.")
 
 ERASURES = {
     privacy.Erasure.ERASED: (
@@ -71,6 +82,7 @@ def enrol(event_id: int):
             db.session.rollback()
             if refused.reason == EnrolmentRefused.DUPLICATE:
                 form.email.errors = [*form.email.errors, DUPLICATE]
+                _resend(form.email.data)
             elif refused.reason == EnrolmentRefused.INELIGIBLE:
                 verdict = refused.verdict
             else:
@@ -93,6 +105,40 @@ def enrol(event_id: int):
     )
 
 
+def _resend_limit() -> str:
+    return current_app.config["RESEND_RATE_LIMIT"]
+
+
+def _resend(email: str) -> None:
+    """Send an address its enrolment links, at most RESEND_RATE_LIMIT times per address (the
+    limit per client address is on the route); commits."""
+    from limits import parse_many
+
+    key = email_key(email or "")
+    limits = parse_many(_resend_limit()) if _resend_limit() else []
+    if key and all(limiter.limiter.hit(item, "resend-email", key) for item in limits):
+        services.resend_links(email)
+        db.session.commit()
+
+
+@bp.route("/enrolments/resend", methods=["GET", "POST"])
+@limiter.limit(_resend_limit, methods=["POST"])
+def resend():
+    """ "Lost your link?": the same answer whether or not the address has enrolments."""
+    form = ResendForm()
+    if form.validate_on_submit():
+        _resend(form.email.data)
+        flash(RESENT, "success")
+        return redirect(url_for("enrolment.resend"), code=303)
+    return render_template("enrolment/resend.html", form=form)
+
+
+@bp.get("/e/<token>")
+def short(token: str):
+    """The short manage link of text messages."""
+    return redirect(url_for("enrolment.manage", token=token), code=301)
+
+
 @bp.get("/enrolments/<token>")
 def manage(token: str):
     enrolment = services.by_token(token)
@@ -107,7 +153,20 @@ def manage(token: str):
         position=services.waitlist_position(enrolment),
         reasons=reasons,
         can_cancel=enrolment.is_active,
+        reminders=upcoming(event, enrolment, utcnow()),
     )
+
+
+@bp.post("/enrolments/<token>/texts-off")
+def texts_off(token: str):
+    """ "No more text messages"."""
+    enrolment = services.by_token(token)
+    if enrolment is None:
+        abort(404)
+    services.texts_off(enrolment)
+    db.session.commit()
+    flash(_l("No more text messages will be sent to you about this enrolment."), "success")
+    return redirect(url_for("enrolment.manage", token=token), code=303)
 
 
 @bp.post("/enrolments/<token>/cancel")

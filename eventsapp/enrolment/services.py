@@ -40,6 +40,7 @@ class Applicant:
     last_name: str
     email: str
     phone: str = ""
+    reminder_sms: bool = False
     birth_date: date | None = None
     municipality: str | None = None
     gender: str | None = None
@@ -206,6 +207,7 @@ def enrol(
         email=applicant.email.strip(),
         email_key=key,
         phone=applicant.phone,
+        reminder_sms=applicant.reminder_sms and bool(applicant.phone),
         birth_date=applicant.birth_date,
         municipality=applicant.municipality,
         gender=applicant.gender,
@@ -362,3 +364,39 @@ def waitlist_position(enrolment: Enrolment) -> int | None:
         )
     ).scalar_one()
     return ahead + 1
+
+
+def active_for_email(email: str, now: datetime | None = None) -> list[Enrolment]:
+    """An address's active enrolments in events that have not ended, soonest first."""
+    from eventsapp.models import session_spans
+
+    now = now or utcnow()
+    spans = session_spans()
+    return list(
+        db.session.execute(
+            select(Enrolment)
+            .join(spans, spans.c.event_id == Enrolment.event_id)
+            .where(
+                Enrolment.email_key == email_key(email),
+                Enrolment.status.in_(ACTIVE_STATUSES),
+                spans.c.ends_at > now,
+            )
+            .order_by(spans.c.starts_at, Enrolment.id)
+        ).scalars()
+    )
+
+
+def resend_links(email: str, now: datetime | None = None) -> int:
+    """Queue one mail to this address listing its active enrolments with their links; none
+    if it has none. The caller answers the same either way."""
+    found = active_for_email(email, now)
+    if found:
+        notify.links(found)
+    return len(found)
+
+
+def texts_off(enrolment: Enrolment) -> bool:
+    """No more text messages to this enrolment; True if it had them on."""
+    was_on = enrolment.reminder_sms
+    enrolment.reminder_sms = False
+    return was_on

@@ -33,6 +33,7 @@ from eventsapp.models import (
 
 RENDERER = "enrolment"
 SMS_RENDERER = "sms"
+LINKS_RENDERER = "links"
 # The changes a person who asked for text messages also hears of by text: the urgent ones.
 URGENT = frozenset({"promoted", "event_cancelled", "session_changed", "session_cancelled"})
 
@@ -147,7 +148,7 @@ def _send(
     first = entries[0] if entries else None
     urgent = "promoted" if extra.get("promoted") else template
     if urgent in URGENT:
-        text(enrolment, urgent, session_id=first.session_id if first else None)
+        text(enrolment, urgent, entry=first)
     _queue(
         enrolment, main, kind=template, template=template, subject=subject, entry=first,
         method=method, **extra,
@@ -177,8 +178,9 @@ def wants_texts(enrolment: Enrolment) -> bool:
     return bool(enrolment.reminder_sms and enrolment.phone and not enrolment.anonymised_at)
 
 
-def text(enrolment: Enrolment, template: str, *, session_id: int | None = None) -> None:
-    """Queue a text message about an enrolment, if its person asked for texts."""
+def text(enrolment: Enrolment, template: str, *, entry: CalendarEntry | None = None) -> None:
+    """Queue a text message about an enrolment, if its person asked for texts; `entry`: the
+    session it is about, as the calendar entry stands now."""
     if not wants_texts(enrolment):
         return
     enqueue_payload(
@@ -191,7 +193,7 @@ def text(enrolment: Enrolment, template: str, *, session_id: int | None = None) 
             "renderer": SMS_RENDERER,
             "template": template,
             "locale": enrolment.locale,
-            "session_id": session_id,
+            "entry": _snapshot(entry) if entry is not None else None,
         },
     )
 
@@ -334,3 +336,25 @@ def event_cancelled(event: Event, enrolments: list[Enrolment]) -> int:
                 follow="calendar_cancel",
             )  # fmt: skip
     return len(enrolments)
+
+
+LINKS_SUBJECT = _l("Your enrolment links")
+
+
+def links(enrolments: list[Enrolment]) -> None:
+    """One mail to an address listing its active enrolments, each with its manage link."""
+    first = enrolments[0]
+    with force_locale(first.locale):
+        subject = str(LINKS_SUBJECT)
+    enqueue_payload(
+        kind="links",
+        to=(first.full_name, first.email),
+        subject=subject,
+        enrolment_id=first.id,
+        payload={
+            "renderer": LINKS_RENDERER,
+            "template": "links",
+            "locale": first.locale,
+            "enrolment_ids": [enrolment.id for enrolment in enrolments],
+        },
+    )

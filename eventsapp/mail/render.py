@@ -12,8 +12,9 @@ from types import SimpleNamespace
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
 
-from eventsapp.events import HELSINKI, load_event
+from eventsapp.events import load_event
 from eventsapp.extensions import db
+from eventsapp.labels import when
 from eventsapp.mail import message
 from eventsapp.mail.links import absolute, event_url, manage_url, map_url, short_url
 from eventsapp.mail.notify import Recipient, organiser_address
@@ -142,19 +143,24 @@ def render_parts(row: OutboxMessage, events: Events | None = None) -> bytes:
 
 def render_sms(row: OutboxMessage, events: Events | None = None) -> bytes:
     """A text message: the title shortened, never the time or the link, so that it fits two
-    segments (one where it can)."""
+    segments (one where it can). A reminder tells the session as it stands now; a change, as
+    the calendar entry stood when the change was made."""
     payload = row.payload
     enrolment = _enrolment_of(row)
     event = (events or Events()).get(enrolment.event_id)
-    session = _session_of(event, row.session_id or payload.get("session_id"))
-    session = session or event.first_session
+    if payload.get("entry"):
+        entry = _entry_from(payload["entry"])
+        starts, ends, place = entry.starts_at, entry.ends_at, entry.location
+    else:
+        session = _session_of(event, row.session_id) or event.first_session
+        starts, ends = (session.starts_at, session.ends_at) if session else (None, None)
+        place = session.place if session and event.attendance_mode != "online" else ""
     with force_locale(payload.get("locale") or "fi"):
         context = {
             "event": event,
-            "session": session,
-            "starts": session.starts_at.astimezone(HELSINKI) if session else None,
+            "when": when(starts, ends) if starts else "",
+            "place": place,
             "link": short_url(enrolment),
-            "offset_minutes": row.offset_minutes,
         }
 
         def text(title: str) -> str:
@@ -164,7 +170,39 @@ def render_sms(row: OutboxMessage, events: Events | None = None) -> bytes:
         return gsm.fit(text, event.title).encode("utf-8")
 
 
+def render_links(row: OutboxMessage, events: Events | None = None) -> bytes:
+    """ "Lost your link?": the address's active enrolments, each with its link, as they stand."""
+    events = events or Events()
+    payload = row.payload
+    found = [db.session.get(Enrolment, id_) for id_ in payload["enrolment_ids"]]
+    items = [
+        (enrolment, events.get(enrolment.event_id))
+        for enrolment in found
+        if enrolment is not None and enrolment.is_active
+    ]
+    if not items:
+        raise LookupError("none of the enrolments of this message is active any more")
+    with force_locale(payload.get("locale") or "fi"):
+        context = {
+            "name": items[0][0].first_name,
+            "items": [(enrolment, event, manage_url(enrolment)) for enrolment, event in items],
+            "home_url": absolute("/"),
+            "subject": row.subject,
+        }
+        text = render_template("email/links.txt", **context)
+        html = render_template("email/links.html", **context)
+    return message.build(
+        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        to=(row.to_name, row.to_address),
+        subject=row.subject,
+        text=text,
+        html=html,
+        message_id=row.message_id,
+    )
+
+
 RENDERERS = {
+    "links": render_links,
     "parts": render_parts,
     "enrolment": render_enrolment,
     "sms": render_sms,

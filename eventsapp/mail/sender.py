@@ -5,8 +5,9 @@ an operator catches up or rehearses with it, the tests use it instead of sleepin
 Before each pass the due work runs (DUE_WORK: reminders that have fallen due are written into
 the outbox; other features add their own). Sending then claims a batch of due messages (FOR
 UPDATE SKIP LOCKED on PostgreSQL, a write transaction on SQLite) and marks them `sending` with
-a lease, so several workers never take the same message; each is rendered once (and kept, so retries send the same bytes); the batch then
-goes over one SMTP connection, and each message's outcome is committed at once. Temporary
+a lease, so several workers never take the same message; each is rendered once (and kept, so
+retries send the same bytes); the batch then goes over one SMTP connection, and each message's
+outcome is committed at once. Temporary
 failures (4xx, a refused or lost connection) are retried with backoff; permanent ones (5xx) and
 the last try mark the message failed, for staff to see. Text messages go the same way through
 the SMS gateway (eventsapp.sms.backends): timeouts, lost connections and 5xx are retried, 4xx

@@ -43,7 +43,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventsapp import eligibility, labels, municipalities
 from eventsapp.enrolment.forms import EMPLOYMENT_LABELS, GENDER_LABELS, choices
+from eventsapp.mail.reminders import OFFSETS as REMINDER_OFFSETS
 from eventsapp.manage.services import EventData, RuleData, SessionData
+from eventsapp.models.event import REMINDER_FIRST, REMINDER_SECOND
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
@@ -337,6 +339,16 @@ class Problem:
         self.errors: list = []
 
 
+def _offset(value) -> int | None:
+    return int(value) if value not in (None, "", "None") else None
+
+
+def offset_choices() -> list[tuple[str, str]]:
+    return [("", str(_l("No reminder")))] + [
+        (str(minutes), labels.offset_label(minutes)) for minutes in REMINDER_OFFSETS
+    ]
+
+
 class EventForm(FlaskForm):
     title = StringField(
         _l("Title"),
@@ -442,12 +454,27 @@ class EventForm(FlaskForm):
             "For example: step-free entrance, lift, accessible toilet, induction loop, parking."
         ),
     )
-    what_to_bring = TextAreaField(_l("What to bring (optional)"), validators=[Length(max=2000)])
+    what_to_bring = TextAreaField(
+        _l("What to bring or know (optional)"),
+        validators=[Length(max=2000)],
+        description=_l("Shown on the event page and in the reminders."),
+    )
+    reminder_first = SelectField(
+        _l("First reminder"),
+        coerce=_offset,
+        description=_l("By email, and by text message to those who ask for texts."),
+    )
+    reminder_second = SelectField(
+        _l("Second reminder"),
+        coerce=_offset,
+        description=_l("By text message only, to those who ask for texts."),
+    )
 
     require_sessions = False  # a published event must keep at least one session
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.reminder_first.choices = self.reminder_second.choices = offset_choices()
         self.sessions_problem = Problem("sessions")
         self.preview_html = None
 
@@ -480,6 +507,8 @@ class EventForm(FlaskForm):
             self.contact_phone,
             self.accessibility,
             self.what_to_bring,
+            self.reminder_first,
+            self.reminder_second,
         ]
 
     def validate(self, extra_validators=None) -> bool:
@@ -553,6 +582,8 @@ class EventForm(FlaskForm):
             contact_phone=self.contact_phone.data or "",
             accessibility=(self.accessibility.data or "").strip(),
             what_to_bring=(self.what_to_bring.data or "").strip(),
+            reminder_first=self.reminder_first.data,
+            reminder_second=self.reminder_second.data,
             sessions=tuple(entry.form.to_data() for entry in self.sessions),
             rules=tuple(entry.form.to_data() for entry in self.rules),
         )
@@ -567,6 +598,8 @@ def new_event_data(organisation_id: int | None, contact_name: str, contact_email
         "language": ["fi"],
         "capacity": 20,
         "waitlist_enabled": True,
+        "reminder_first": REMINDER_FIRST,
+        "reminder_second": REMINDER_SECOND,
         "contact_name": contact_name,
         "contact_email": contact_email,
         "sessions": [{}],
@@ -596,6 +629,8 @@ def event_data(event) -> dict:
                 "contact_phone",
                 "accessibility",
                 "what_to_bring",
+                "reminder_first",
+                "reminder_second",
             )
         },
         "language": [code.strip() for code in event.language.split(",") if code.strip()],

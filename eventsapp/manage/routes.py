@@ -14,6 +14,7 @@ from eventsapp.catalogue.services import seats_text, target_group
 from eventsapp.database import utcnow
 from eventsapp.enrolment import services as enrolment_services
 from eventsapp.enrolment.services import EnrolmentRefused
+from eventsapp.events import rule_date
 from eventsapp.extensions import db
 from eventsapp.manage import forms, services
 from eventsapp.manage.services import ManageError
@@ -224,7 +225,7 @@ def preview(event_id: int):
         window=enrolment_window(found, utcnow()),
         closes_at=enrolment_closes_at(found),
         target_group=target_group(found),
-        rules_date=enrolment_services.rule_date(found),
+        rules_date=rule_date(found),
     )
 
 

@@ -36,7 +36,7 @@ from eventsapp.models import (
     EventStatus,
     session_spans,
 )
-from eventsapp.models.event import slugify
+from eventsapp.models.event import REMINDER_FIRST, REMINDER_SECOND, slugify
 from eventsapp.seats import Seats
 
 
@@ -103,6 +103,8 @@ class EventData:
     contact_phone: str = ""
     accessibility: str = ""
     what_to_bring: str = ""
+    reminder_first: int | None = REMINDER_FIRST
+    reminder_second: int | None = REMINDER_SECOND
     sessions: tuple[SessionData, ...] = ()
     rules: tuple[RuleData, ...] = ()
 
@@ -127,6 +129,8 @@ _EVENT_FIELDS = (
     "contact_phone",
     "accessibility",
     "what_to_bring",
+    "reminder_first",
+    "reminder_second",
 )
 _SESSION_FIELDS = ("place", "address", "room", "online_url")
 _RULE_FIELDS = ("kind", "strict", "min_age", "max_age", "required_answer", "text")

@@ -28,6 +28,7 @@ OUTBOX_STATES = {
     "sending": _l("Being sent"),
     "sent": _l("Sent"),
     "failed": _l("Failed"),
+    "skipped": _l("Not sent (no longer needed)"),
 }
 LANGUAGE_SWITCH = {"fi": "Suomeksi", "sv": "På svenska", "en": "In English"}
 

@@ -305,3 +305,71 @@ def live_server(app):
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+# --- a real HTTP server standing in for the SMS gateway ---------------------------------------
+
+
+class GatewaySink:
+    """A local HTTP server in the shape of GatewayAPI: keeps each text it is sent. `status`
+    is its answer (200, 500, 422…), `delay` makes it hang, `refuse` numbers it answers 422."""
+
+    def __init__(self):
+        self.texts: list[dict] = []
+        self.headers: list[dict] = []
+        self.status = 200
+        self.delay = 0.0
+        self.refuse: set[int] = set()
+        self.server = None
+
+    def start(self) -> str:
+        import json
+        import threading
+        import time
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - the name http.server calls
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                time.sleep(sink.delay)
+                msisdn = body["recipients"][0]["msisdn"]
+                status = 422 if msisdn in sink.refuse else sink.status
+                if status == 200:
+                    sink.texts.append(body)
+                    sink.headers.append(dict(self.headers))
+                payload = json.dumps(
+                    {"ids": [len(sink.texts)]} if status == 200 else {"code": status}
+                )
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(payload.encode())
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self.server.server_port}/rest/mtsms"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def gateway(app):
+    """An SMS gateway the app sends texts to; started."""
+    sink = GatewaySink()
+    url = sink.start()
+    app.config.update(
+        SMS_BACKEND="gatewayapi",
+        SMS_API_URL=url,
+        SMS_API_TOKEN="secret-token-123",
+        SMS_SENDER="Tapahtumat",
+    )
+    yield sink
+    sink.stop()

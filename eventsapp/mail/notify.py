@@ -148,7 +148,7 @@ def _send(
     first = entries[0] if entries else None
     urgent = "promoted" if extra.get("promoted") else template
     if urgent in URGENT:
-        text(enrolment, urgent, entry=first)
+        text(enrolment, urgent, _subject(urgent, event), entry=first)
     _queue(
         enrolment, main, kind=template, template=template, subject=subject, entry=first,
         method=method, **extra,
@@ -178,7 +178,9 @@ def wants_texts(enrolment: Enrolment) -> bool:
     return bool(enrolment.reminder_sms and enrolment.phone and not enrolment.anonymised_at)
 
 
-def text(enrolment: Enrolment, template: str, *, entry: CalendarEntry | None = None) -> None:
+def text(
+    enrolment: Enrolment, template: str, subject: str, *, entry: CalendarEntry | None = None
+) -> None:
     """Queue a text message about an enrolment, if its person asked for texts; `entry`: the
     session it is about, as the calendar entry stands now."""
     if not wants_texts(enrolment):
@@ -187,7 +189,7 @@ def text(enrolment: Enrolment, template: str, *, entry: CalendarEntry | None = N
         kind=template,
         channel=Channel.SMS,
         to=(enrolment.full_name, enrolment.phone),
-        subject=template,
+        subject=subject,
         enrolment_id=enrolment.id,
         payload={
             "renderer": SMS_RENDERER,

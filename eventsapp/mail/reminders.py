@@ -1,6 +1,6 @@
 """Reminders before each session: written by the sender when they fall due.
 
-An event has two reminder offsets (minutes before a session's start; None: off): the first goes
+An event has two reminder offsets (minutes before a session's start; 0: off): the first goes
 by email, and by text message too where the person asked for texts; the second by text only.
 `queue_due(as_of)` writes the reminders whose moment has come as outbox rows, at most once per
 (enrolment, session, offset, channel) — the database's unique constraint says so — and the

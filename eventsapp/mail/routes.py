@@ -10,7 +10,7 @@ from sqlalchemy import select
 from eventsapp.auth.access import requires
 from eventsapp.extensions import db
 from eventsapp.mail.render import rendered
-from eventsapp.models import OutboxMessage
+from eventsapp.models import Channel, OutboxMessage
 
 bp = Blueprint("outbox", __name__, url_prefix="/outbox")
 
@@ -43,10 +43,31 @@ def index():
     return render_template("mail/outbox.html", messages=list(rows))
 
 
+def _mail(message_id: int) -> OutboxMessage:
+    row = _message(message_id)
+    if row.channel != Channel.EMAIL:
+        abort(404)
+    return row
+
+
+def _render_or_reason(row: OutboxMessage) -> tuple[str, str]:
+    """The rendered message, or why it cannot be rendered (shown, never a 500)."""
+    try:
+        return rendered(row), ""
+    except Exception as error:
+        return "", repr(error)
+
+
 @bp.get("/<int:message_id>")
 def show(message_id: int):
     row = _message(message_id)
-    parsed = message_from_string(rendered(row), policy=default)
+    source, problem = _render_or_reason(row)
+    if row.channel == Channel.SMS or problem:
+        return render_template(
+            "mail/message.html", row=row, headers=[("To", row.to_address)], text=source,
+            problem=problem, calendar="", method="",
+        )  # fmt: skip
+    parsed = message_from_string(source, policy=default)
     text = parsed.get_body(("plain",))
     calendars = [part for part in parsed.walk() if part.get_content_type() == "text/calendar"]
     return render_template(
@@ -62,7 +83,7 @@ def show(message_id: int):
 @bp.get("/<int:message_id>/html")
 def html(message_id: int):
     """The HTML body on its own, sandboxed: no script, no outside requests."""
-    parsed = message_from_string(rendered(_message(message_id)), policy=default)
+    parsed = message_from_string(rendered(_mail(message_id)), policy=default)
     body = parsed.get_body(("html",))
     response = Response(body.get_content() if body else "", mimetype="text/html")
     response.headers["Content-Security-Policy"] = (
@@ -74,7 +95,7 @@ def html(message_id: int):
 
 @bp.get("/<int:message_id>.eml")
 def eml(message_id: int):
-    row = _message(message_id)
+    row = _mail(message_id)
     return Response(
         rendered(row),
         mimetype="message/rfc822",

@@ -339,12 +339,8 @@ class Problem:
         self.errors: list = []
 
 
-def _offset(value) -> int | None:
-    return int(value) if value not in (None, "", "None") else None
-
-
 def offset_choices() -> list[tuple[str, str]]:
-    return [("", str(_l("No reminder")))] + [
+    return [("0", str(_l("No reminder")))] + [
         (str(minutes), labels.offset_label(minutes)) for minutes in REMINDER_OFFSETS
     ]
 
@@ -461,12 +457,12 @@ class EventForm(FlaskForm):
     )
     reminder_first = SelectField(
         _l("First reminder"),
-        coerce=_offset,
+        coerce=int,
         description=_l("By email, and by text message to those who ask for texts."),
     )
     reminder_second = SelectField(
         _l("Second reminder"),
-        coerce=_offset,
+        coerce=int,
         description=_l("By text message only, to those who ask for texts."),
     )
 

@@ -25,6 +25,7 @@ from eventsapp.events import load_event
 from eventsapp.extensions import db
 from eventsapp.mail import links, notify
 from eventsapp.mail.outbox import enqueue
+from eventsapp.mail.reminders import KIND as REMINDER
 from eventsapp.models import (
     ACTIVE_STATUSES,
     CalendarEntry,
@@ -34,6 +35,7 @@ from eventsapp.models import (
     Event,
     EventSession,
     EventStatus,
+    OutboxMessage,
     session_spans,
 )
 from eventsapp.models.event import REMINDER_FIRST, REMINDER_SECOND, slugify
@@ -103,8 +105,8 @@ class EventData:
     contact_phone: str = ""
     accessibility: str = ""
     what_to_bring: str = ""
-    reminder_first: int | None = REMINDER_FIRST
-    reminder_second: int | None = REMINDER_SECOND
+    reminder_first: int = REMINDER_FIRST  # 0: off
+    reminder_second: int = REMINDER_SECOND
     sessions: tuple[SessionData, ...] = ()
     rules: tuple[RuleData, ...] = ()
 
@@ -324,6 +326,7 @@ class EnrolmentRow:
     enrolment: Enrolment
     reasons: list[str]  # why a pending one waits for review
     position: int | None  # on the waiting list
+    reminders: list[OutboxMessage] = field(default_factory=list)  # sent, failed or waiting
 
     @property
     def has_details(self) -> bool:
@@ -384,7 +387,18 @@ def enrolments_of(event: Event, shown: str = "active") -> Enrolments:
     ).scalars()
     positions = {enrolment_id: number for number, enrolment_id in enumerate(queue, start=1)}
     enrolments.sort(key=lambda e: (_ORDER[e.status], positions.get(e.id, 0), e.created_at, e.id))
-    rows = [EnrolmentRow(e, review_reasons(e, event), positions.get(e.id)) for e in enrolments]
+    reminders: dict[int, list[OutboxMessage]] = {}
+    for message in db.session.execute(
+        select(OutboxMessage)
+        .join(Enrolment, Enrolment.id == OutboxMessage.enrolment_id)
+        .where(Enrolment.event_id == event.id, OutboxMessage.kind == REMINDER)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+    ).scalars():
+        reminders.setdefault(message.enrolment_id, []).append(message)
+    rows = [
+        EnrolmentRow(e, review_reasons(e, event), positions.get(e.id), reminders.get(e.id, []))
+        for e in enrolments
+    ]
     seats = Seats(
         capacity=event.capacity,
         waitlist_enabled=event.waitlist_enabled,

@@ -85,10 +85,10 @@ class Event(db.Model):
     contact_phone: Mapped[str] = mapped_column(String(40), default="")
     accessibility: Mapped[str] = mapped_column(Text, default="")
     what_to_bring: Mapped[str] = mapped_column(Text, default="")
-    # Reminders before each session, in minutes before its start; None: that reminder is off.
+    # Reminders before each session, in minutes before its start; 0: that reminder is off.
     # The first goes by email (and text, where asked), the second by text only.
-    reminder_first: Mapped[int | None] = mapped_column(default=REMINDER_FIRST)
-    reminder_second: Mapped[int | None] = mapped_column(default=REMINDER_SECOND)
+    reminder_first: Mapped[int] = mapped_column(default=REMINDER_FIRST)
+    reminder_second: Mapped[int] = mapped_column(default=REMINDER_SECOND)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow, index=True

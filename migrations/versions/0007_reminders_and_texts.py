@@ -41,10 +41,10 @@ def upgrade():
 
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column('reminder_first', sa.Integer(), nullable=True, server_default='1440')
+            sa.Column('reminder_first', sa.Integer(), nullable=False, server_default='1440')
         )
         batch_op.add_column(
-            sa.Column('reminder_second', sa.Integer(), nullable=True, server_default='120')
+            sa.Column('reminder_second', sa.Integer(), nullable=False, server_default='120')
         )
 
     with op.batch_alter_table('enrolment', schema=None) as batch_op:

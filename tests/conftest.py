@@ -331,7 +331,7 @@ class GatewaySink:
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - the name http.server calls
+            def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 time.sleep(sink.delay)
                 msisdn = body["recipients"][0]["msisdn"]

@@ -91,9 +91,7 @@ def test_without_texts_only_the_mail(client, smtp, gateway, visit):
 
 
 def test_offsets_chosen_by_the_organiser(client, smtp, make_event):
-    event = make_event(
-        starts_in=timedelta(days=5), reminder_first=2 * 24 * 60, reminder_second=0
-    )
+    event = make_event(starts_in=timedelta(days=5), reminder_first=2 * 24 * 60, reminder_second=0)
     enrol(client, event)
     start = start_of(event)
     send_all_due(start - 2 * DAY - HOUR)

@@ -125,6 +125,7 @@ def queue_due(as_of: datetime) -> int:
             EventSession.starts_at <= as_of + LONGEST,
         )
         .order_by(Enrolment.id, EventSession.starts_at)
+        .execution_options(populate_existing=True)  # as they are now, not as once loaded
     ).all()
     if not rows:
         session.commit()

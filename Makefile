@@ -44,6 +44,7 @@ messages: $(STAMP)
 
 bench: $(STAMP) translations
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/sender.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -217,9 +217,9 @@ def test_participant_finds_enrols_and_cancels_on_a_phone(phone, make_event, tmp_
     first_name = page.get_by_label("Etunimi")
     expect(first_name).to_have_attribute("aria-invalid", "true")
     expect(first_name).to_have_accessible_description(re.compile("Kirjoita etunimesi"))
-    expect(page.get_by_role("checkbox")).to_have_accessible_description(
-        re.compile("Hyväksy tietosuojaseloste")
-    )
+    expect(
+        page.get_by_role("checkbox", name=re.compile("Olen lukenut"))
+    ).to_have_accessible_description(re.compile("Hyväksy tietosuojaseloste"))
     assert enrolments(event_id) == []
 
     # Following the first link puts the cursor in the field.
@@ -238,7 +238,7 @@ def test_participant_finds_enrols_and_cancels_on_a_phone(phone, make_event, tmp_
     )
     expect(first_name).to_have_value("Matti")
     expect(first_name).not_to_have_attribute("aria-invalid", "true")
-    expect(page.get_by_role("checkbox")).not_to_be_checked()
+    expect(page.get_by_role("checkbox", name=re.compile("Olen lukenut"))).not_to_be_checked()
 
     # The rest with the keyboard: Tab from field to field, Space ticks, Enter sends.
     links.first.click()
@@ -252,9 +252,11 @@ def test_participant_finds_enrols_and_cancels_on_a_phone(phone, make_event, tmp_
     expect(page.locator("#phone")).to_be_focused()
     page.keyboard.type("040 123 4567")
     page.keyboard.press("Tab")
+    expect(page.locator("#reminder_sms")).to_be_focused()
+    page.keyboard.press("Tab")
     expect(page.locator("#notes")).to_be_focused()
     page.keyboard.press("Tab")
-    consent = page.get_by_role("checkbox")
+    consent = page.get_by_role("checkbox", name=re.compile("Olen lukenut"))
     expect(consent).to_be_focused()
     page.keyboard.press("Space")
     expect(consent).to_be_checked()
@@ -277,7 +279,7 @@ def test_participant_finds_enrols_and_cancels_on_a_phone(phone, make_event, tmp_
         "Matti",
         "Meikäläinen",
     )
-    assert (enrolment.email, enrolment.phone) == ("matti.meikalainen@example.fi", "040 123 4567")
+    assert (enrolment.email, enrolment.phone) == ("matti.meikalainen@example.fi", "+358401234567")
     assert page.url.endswith(f"/enrolments/{enrolment.token}")
 
     # Cancelling with the button.
@@ -300,7 +302,7 @@ def test_too_old_for_an_age_rule_is_told_why_and_whom_to_contact(phone, make_eve
     page.get_by_label("Sukunimi").fill("Virtanen")
     page.get_by_label("Sähköposti").fill("pirjo.virtanen@example.fi")
     page.get_by_label("Syntymäaika").fill(years_ago(40).isoformat())
-    page.get_by_role("checkbox").check()
+    page.get_by_role("checkbox", name=re.compile("Olen lukenut")).check()
     page.get_by_role("button", name="Lähetä ilmoittautuminen").click()
 
     refusal = page.locator("#ineligible")
@@ -350,7 +352,7 @@ def test_full_event_puts_the_person_on_the_waiting_list(phone, make_event):
     page.get_by_label("Etunimi").fill("Toka")
     page.get_by_label("Sukunimi").fill("Jonottaja")
     page.get_by_label("Sähköposti").fill("toka@example.fi")
-    page.get_by_role("checkbox").check()
+    page.get_by_role("checkbox", name=re.compile("Olen lukenut")).check()
     page.get_by_role("button", name="Ilmoittaudu jonotuslistalle").click()
 
     expect(heading(page, "Tila: Jonotuslistalla")).to_be_visible()
@@ -465,3 +467,40 @@ def test_error_summary_speaks_finnish(phone, make_event):
         if re.search(r"\b(Please|Error)\b", text)
     ]
     assert english == []
+
+
+def test_enrol_with_text_reminders_on_a_phone_and_turn_them_off(phone, make_event):
+    """The issue's walk-through: enrol with a text-message reminder on a phone, see which
+    reminders will come, and turn the texts off."""
+    from datetime import timedelta
+
+    title = "Miestämö: kampustutustuminen"
+    event_id = make_event(title=title, starts_in=timedelta(days=3)).id
+    page = phone
+    open_event_and_form(page, event_id, title)
+    page.get_by_label("Etunimi").fill("Matti")
+    page.get_by_label("Sukunimi").fill("Meikäläinen")
+    page.get_by_label("Sähköposti").fill("matti@example.fi")
+    page.get_by_role("checkbox", name=re.compile("Muistuta minua myös tekstiviestillä")).check()
+    page.get_by_role("checkbox", name=re.compile("Olen lukenut")).check()
+    page.get_by_role("button", name="Lähetä ilmoittautuminen").click()
+    # Texts asked for, no number: the message sits beside the field.
+    phone_field = page.get_by_label("Puhelin (vapaaehtoinen)")
+    expect(phone_field).to_have_attribute("aria-invalid", "true")
+    expect(phone_field).to_have_accessible_description(re.compile("Anna matkapuhelinnumerosi"))
+    assert enrolments(event_id) == []
+    phone_field.fill("040 123 4567")
+    page.get_by_role("checkbox", name=re.compile("Olen lukenut")).check()
+    page.get_by_role("button", name="Lähetä ilmoittautuminen").click()
+
+    expect(heading(page, "Tila: Vahvistettu")).to_be_visible()
+    reminders = page.get_by_role("region", name="Muistutukset").get_by_role("listitem")
+    expect(reminders).to_have_count(3)  # the day before by mail and text, two hours before by text
+    expect(reminders.nth(0)).to_contain_text("Sähköposti")
+    expect(page.get_by_text("Tekstiviestit lähetetään numeroon +358401234567.")).to_be_visible()
+    assert_fits_phone(page, "the manage page with reminders")
+    page.get_by_role("button", name="Ei enää tekstiviestejä").click()
+    expect(page.get_by_role("status").first).to_contain_text("ei lähetetä sinulle enää")
+    expect(reminders).to_have_count(1)
+    [enrolment] = enrolments(event_id)
+    assert enrolment.phone == "+358401234567" and not enrolment.reminder_sms

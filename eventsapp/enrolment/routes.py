@@ -72,7 +72,7 @@ def enrol(event_id: int):
     locale = str(get_locale())
     form = form_for(event.eligibility_rules(), locale)
     window = enrolment_window(event, utcnow())
-    refusal, verdict = None, None
+    refusal, verdict, duplicate = None, None, False
     if window != Window.OPEN:
         refusal = REFUSALS[services.refusal_for(window)]
     elif form.validate_on_submit():
@@ -82,6 +82,7 @@ def enrol(event_id: int):
             db.session.rollback()
             if refused.reason == EnrolmentRefused.DUPLICATE:
                 form.email.errors = [*form.email.errors, DUPLICATE]
+                duplicate = True
                 _resend(form.email.data)
             elif refused.reason == EnrolmentRefused.INELIGIBLE:
                 verdict = refused.verdict
@@ -99,6 +100,7 @@ def enrol(event_id: int):
         form=form,
         refusal=refusal,
         verdict=verdict,
+        duplicate=duplicate,
         reasons=services.explain(verdict) if verdict else [],
         target_group=target_group(event),
         seats=services.seats_of(event),

@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# `make run` is development; links in mail follow the server's address unless given.
+EVENTSAPP_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test lint format translations messages bench clean
 
@@ -18,6 +20,8 @@ $(STAMP): requirements.txt requirements-dev.txt
 translations: $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy --statistics -d translations 2>&1 | grep -v '^$$' || true
 
+run: export EVENTSAPP_ENV ?= development
+run: export EVENTSAPP_BASE_URL := $(EVENTSAPP_BASE_URL)
 run: $(STAMP) translations
 	$(BIN)/flask --app app db upgrade
 	$(BIN)/flask --app app seed-demo

@@ -13,21 +13,30 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app. `config` overrides settings (tests use it); the mode comes from
-    EVENTSAPP_ENV: development (default), testing or production."""
+    EVENTSAPP_ENV: development or testing by name, production otherwise (unset included)."""
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
         instance_path=os.environ.get("EVENTSAPP_INSTANCE", str(ROOT / "instance")),
     )
-    mode = (config or {}).get("ENV_NAME") or os.environ.get("EVENTSAPP_ENV", "development")
-    app.config.from_object(settings.CONFIGS.get(mode, settings.DevelopmentConfig))
+    mode = (config or {}).get("ENV_NAME") or settings.mode_from(os.environ.get("EVENTSAPP_ENV"))
+    app.config.from_object(settings.CONFIGS[mode])
     app.config.update(config or {})
     settings.check(app.config)
+    warn_about_memory_limits(app)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{app.instance_path}/eventsapp.db"
 
+    from eventsapp.web import DatabaseInt
+
+    app.url_map.converters["int"] = DatabaseInt
     register_extensions(app)
     register_blueprints(app)
     from eventsapp import web
@@ -37,6 +46,32 @@ def create_app(config: dict | None = None) -> Flask:
 
     cli.register(app)
     return app
+
+
+def worker_count() -> int:
+    """gunicorn's workers, from WEB_CONCURRENCY or its command line (-w N, --workers N)."""
+    import sys
+
+    if os.environ.get("WEB_CONCURRENCY", "").isdigit():
+        return int(os.environ["WEB_CONCURRENCY"])
+    args = sys.argv
+    for index, arg in enumerate(args):
+        if arg in ("-w", "--workers") and index + 1 < len(args) and args[index + 1].isdigit():
+            return int(args[index + 1])
+        if arg.startswith("--workers=") and arg.split("=", 1)[1].isdigit():
+            return int(arg.split("=", 1)[1])
+    return 1
+
+
+def warn_about_memory_limits(app: Flask) -> None:
+    """Limits kept in process memory are per worker: with several, each counts alone."""
+    memory = app.config.get("RATELIMIT_STORAGE_URI", "").startswith("memory://")
+    if app.config["ENV_NAME"] == "production" and memory and worker_count() > 1:
+        app.logger.warning(
+            "Rate limits are kept in process memory, but %d workers run: each counts alone. "
+            "Set RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0 (docs/deployment.md).",
+            worker_count(),
+        )
 
 
 def register_extensions(app: Flask) -> None:

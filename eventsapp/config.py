@@ -1,10 +1,13 @@
 """Settings from environment variables: one class per mode (development, testing, production).
 
-The mode comes from EVENTSAPP_ENV (default "development"). Every setting has a safe default for a
-laptop: SQLite in the instance folder and mail kept in the outbox.
+The mode comes from EVENTSAPP_ENV: only "development" (which `make run` and the tests set) or
+"testing" gives a laptop's mode; anything else, unset included, is production, which refuses to
+start without a long SECRET_KEY. Other settings default to what a laptop needs: SQLite in the
+instance folder and mail kept in the outbox.
 """
 
 import os
+from datetime import timedelta
 from typing import ClassVar
 
 
@@ -65,13 +68,24 @@ class Config:
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Limits per client address (behind TRUSTED_PROXIES proxies) and, for logins and password
+    # resets, per account too, so that one guesser locks out neither an office nor an account.
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute; 60 per hour")
+    LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "10 per 10 minutes")
+    RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per 10 minutes; 20 per day")
+    # Enrolments per client address: a class of 20 from one school network within a minute
+    # passes. Empty turns the limit off.
+    ENROLMENT_RATE_LIMIT = os.environ.get("ENROLMENT_RATE_LIMIT", "30 per minute")
+    # Reverse proxies in front of the app that set X-Forwarded-For (0: none; the header is
+    # then ignored).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     # "Lost your link?": per client address, and per email address asked for.
     RESEND_RATE_LIMIT = os.environ.get("RESEND_RATE_LIMIT", "5 per 10 minutes; 20 per day")
     PASSWORD_RESET_MAX_AGE = 2 * 3600  # seconds a reset link works
     INVITATION_MAX_AGE = 7 * 24 * 3600  # seconds a new staff member's link works
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)  # and ended by logout and a new password
 
     # Days after an event's end that enrolments keep their personal data (flask gdpr anonymise).
     RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "90"))
@@ -109,6 +123,15 @@ CONFIGS = {
 }
 
 
+def mode_from(value: str | None) -> str:
+    """The mode EVENTSAPP_ENV names: development and testing by name only; else production."""
+    value = (value or "").strip().lower()
+    return value if value in ("development", "testing") else "production"
+
+
+MIN_SECRET_KEY = 32
+
+
 class ConfigurationError(RuntimeError):
     """The app refuses to start with settings that are unsafe for its mode."""
 
@@ -116,8 +139,9 @@ class ConfigurationError(RuntimeError):
 def check(config: dict) -> None:
     if config.get("ENV_NAME") == "production":
         key = config.get("SECRET_KEY") or ""
-        if key == DEV_SECRET_KEY or len(key) < 16:
+        if key == DEV_SECRET_KEY or len(key) < MIN_SECRET_KEY:
             raise ConfigurationError(
-                "SECRET_KEY must be set to a long random value in production "
-                "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+                "Production mode (EVENTSAPP_ENV is not 'development'): SECRET_KEY must be set to "
+                f"a random value of at least {MIN_SECRET_KEY} characters, for example: "
+                "export SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
             )

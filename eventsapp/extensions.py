@@ -31,3 +31,15 @@ login = LoginManager()
 # Counters live in RATELIMIT_STORAGE_URI: memory on a laptop, Redis when several processes or
 # hosts serve the app.
 limiter = Limiter(key_func=get_remote_address)
+
+
+def within_limit(setting: str, scope: str, key: str) -> bool:
+    """Count one try against the limit named by the setting `setting` (Flask-Limiter syntax,
+    e.g. "5 per 10 minutes; 20 per day"; empty: no limit) for `key` in `scope` (an account,
+    an email address), in the limiter's storage. False when the limit is reached."""
+    from flask import current_app
+    from limits import parse_many
+
+    text = current_app.config.get(setting) or ""
+    items = parse_many(text) if text.strip() else []
+    return all(limiter.limiter.hit(item, scope, key) for item in items)

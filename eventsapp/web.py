@@ -3,12 +3,44 @@
 from flask import Flask, abort, g, render_template, request
 from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.routing import IntegerConverter
 
 from eventsapp import labels
 
 LANG_COOKIE = "lang"
 FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+
+class DatabaseInt(IntegerConverter):
+    """`<int:…>` bounded to the id columns' range: /events/99999999999999999999 is a 404,
+    not a database error."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
+# Pages anyone may keep in a cache: the public calendar, for visitors who are not signed in.
+# Every other response (manage links, offers, feedback, every staff page) is "no-store".
+CACHEABLE = frozenset(
+    {
+        "static",
+        "catalogue.index",
+        "catalogue.event",
+        "catalogue.event_ics",
+        "catalogue.calendar_ics",
+        "catalogue.privacy",
+    }
+)
+
+
+def is_private(endpoint: str | None, signed_in: bool) -> bool:
+    """Whether a response may hold personal data: anything for a signed-in user (their name
+    is in the header), and every page but the public calendar's."""
+    return signed_in or endpoint not in CACHEABLE
+
 
 ERRORS = {
     400: (_l("Something in the request was wrong"), _l("Please go back and try again.")),
@@ -63,6 +95,8 @@ def register(app: Flask) -> None:
                 LANG_COOKIE, wanted, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
             )
         headers = response.headers
+        if is_private(request.endpoint, current_user.is_authenticated):
+            headers["Cache-Control"] = "no-store"
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         # Manage links carry a secret token: never send it to another site.

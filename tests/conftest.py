@@ -30,6 +30,9 @@ from eventsapp.models import (
 )
 
 POSTGRES = os.environ.get("TEST_DATABASE_URL", "")
+# The suite is development: production is what an unset EVENTSAPP_ENV means, and the
+# `flask` commands the tests run as processes inherit this.
+os.environ.setdefault("EVENTSAPP_ENV", "development")
 
 
 @pytest.fixture(scope="session")

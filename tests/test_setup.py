@@ -121,7 +121,11 @@ def test_seed_dates_follow_today(app):
 
 
 def test_seed_demo_command_fills_only_an_empty_database(tmp_path):
-    env = {"EVENTSAPP_INSTANCE": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    env = {
+        "EVENTSAPP_INSTANCE": str(tmp_path),
+        "PATH": "/usr/bin:/bin",
+        "EVENTSAPP_ENV": "development",
+    }
     flask = [sys.executable, "-m", "flask", "--app", "app"]
     run = {"cwd": ROOT, "env": env, "capture_output": True, "text": True, "check": True}
     subprocess.run([*flask, "db", "upgrade"], **run)
@@ -170,3 +174,51 @@ def test_finnish_catalogue_is_complete():
                 bad.append(msgid)
     assert missing == [], f"untranslated: {missing}"
     assert bad == [], f"placeholders differ: {bad}"
+
+
+def _app_code(env: dict, code: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+
+def test_an_unset_mode_is_production(tmp_path):
+    """gunicorn started by the deployment guide with EVENTSAPP_ENV forgotten: production,
+    which refuses the public development key and says how to make a real one."""
+    env = {"PATH": "/usr/bin:/bin", "EVENTSAPP_INSTANCE": str(tmp_path)}
+    refused = _app_code(env, "from app import app")
+    assert refused.returncode != 0
+    assert "SECRET_KEY" in refused.stderr and "secrets.token_hex" in refused.stderr
+    for mode in ("", "prod", "Development-ish"):
+        assert _app_code({**env, "EVENTSAPP_ENV": mode}, "from app import app").returncode != 0
+    code = "from app import app; print(app.config['ENV_NAME'], app.config['SESSION_COOKIE_SECURE'])"
+    started = _app_code({**env, "SECRET_KEY": "s" * 40}, code)
+    assert started.stdout.split() == ["production", "True"], started.stderr
+    dev = _app_code({**env, "EVENTSAPP_ENV": "development"}, code)
+    assert dev.stdout.split()[0] == "development"
+
+
+def test_production_warns_when_limits_are_per_worker(tmp_path):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "EVENTSAPP_INSTANCE": str(tmp_path),
+        "SECRET_KEY": "s" * 40,
+        "WEB_CONCURRENCY": "2",
+    }
+    warned = _app_code(env, "from app import app")
+    assert "RATELIMIT_STORAGE_URI" in warned.stderr
+    quiet = _app_code({**env, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"}, "import app")
+    assert "RATELIMIT_STORAGE_URI" not in quiet.stderr
+
+
+def test_make_run_points_links_at_its_own_port():
+    """`make run PORT=5077`: links in mail and calendars follow the server."""
+    done = subprocess.run(
+        ["make", "-s", "--no-print-directory", "-f", "Makefile", "-f", "-", "show", "PORT=5077"],
+        cwd=ROOT,
+        input="show: export EVENTSAPP_BASE_URL := $(EVENTSAPP_BASE_URL)\nshow:\n\t@echo $$EVENTSAPP_BASE_URL\n",
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert done.stdout.strip() == "http://127.0.0.1:5077", done.stderr

@@ -38,12 +38,6 @@ def _labels() -> dict:
     }
 
 
-@bp.after_request
-def _private(response):
-    response.headers["Cache-Control"] = "no-store"  # names and addresses of staff
-    return response
-
-
 def _refused(form, error: services.Refused) -> None:
     """Show a refusal beside its field, or at the top of the page."""
     if error.field and error.field in form:

@@ -31,13 +31,6 @@ PROBLEMS = {
 }
 
 
-@bp.after_request
-def private(response):
-    """Pages with participants' names are not kept in any cache."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.app_context_processor
 def _attendance_words() -> dict:
     """For any template that shows marks (the coach's pages too)."""

@@ -7,6 +7,7 @@ object outside the user's organisations is 404, so that nothing about it leaks.
 
 from collections.abc import Callable
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import abort, request
 from flask_login import current_user
@@ -53,9 +54,19 @@ def require(role: str, organisation_id: int) -> None:
         abort(404)
 
 
+def is_local_path(target: str) -> bool:
+    """A path on this site: it starts with one "/", has no scheme or host, no backslash and
+    no whitespace or control character (browsers drop tabs and line breaks, so "/\t/evil"
+    would become "//evil")."""
+    if not target.startswith("/") or target.startswith(("//", "/\\")) or "\\" in target:
+        return False
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
 def safe_next(default: str) -> str:
     """A local path to go to after logging in; never another site."""
     target = request.values.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    return target if is_local_path(target) else default

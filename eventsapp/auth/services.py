@@ -1,5 +1,7 @@
 """Accounts: authenticate, change and reset passwords, create users."""
 
+import hashlib
+import hmac
 import secrets
 from functools import cache
 
@@ -14,6 +16,7 @@ from eventsapp.database import utcnow
 from eventsapp.extensions import db
 from eventsapp.mail.outbox import enqueue
 from eventsapp.models import Membership, Organisation, Role, User
+from eventsapp.models.account import new_session_token
 
 
 @cache
@@ -53,10 +56,22 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
 
 
+def _session_digest(user: User) -> str:
+    """A one-way digest of the user's session token: a link names it without carrying the
+    secret that signs the user in."""
+    return hashlib.sha256(user.session_token.encode()).hexdigest()
+
+
 def reset_token(user: User, kind: str = "password_reset") -> str:
-    """A link token that works once: it names the session token, which a new password
-    rotates. An invitation's link lasts longer than a reset's."""
-    return _serializer().dumps({"user": user.id, "session": user.session_token, "kind": kind})
+    """A link token that works once: it names a digest of the session token, which a new
+    password rotates. An invitation's link lasts longer than a reset's."""
+    return _serializer().dumps({"user": user.id, "session": _session_digest(user), "kind": kind})
+
+
+def end_sessions(user: User) -> None:
+    """Sign the user out everywhere: every session and remember-me cookie names the old
+    session token."""
+    user.session_token = new_session_token()
 
 
 MAX_AGES = {"password_reset": "PASSWORD_RESET_MAX_AGE", "staff_invitation": "INVITATION_MAX_AGE"}
@@ -72,7 +87,12 @@ def user_for_reset(token: str) -> User | None:
     except (BadSignature, TypeError, ValueError):
         return None
     user = db.session.get(User, data.get("user"))
-    if user is None or not user.active or user.session_token != data.get("session"):
+    expected = _session_digest(user) if user is not None else ""
+    if (
+        user is None
+        or not user.active
+        or not hmac.compare_digest(expected, str(data.get("session")))
+    ):
         return None
     return user
 

@@ -20,7 +20,7 @@ from eventsapp.enrolment import services
 from eventsapp.enrolment.forms import ResendForm, form_for
 from eventsapp.enrolment.services import EnrolmentRefused
 from eventsapp.events import load_event
-from eventsapp.extensions import db, limiter
+from eventsapp.extensions import db, limiter, within_limit
 from eventsapp.mail.reminders import upcoming
 from eventsapp.models import EventStatus, Window, email_key, enrolment_window
 from eventsapp.privacy import services as privacy
@@ -66,7 +66,16 @@ def _published_event(event_id: int):
     return event
 
 
+def _enrolment_limit() -> str:
+    return current_app.config["ENROLMENT_RATE_LIMIT"] or "1 per day"
+
+
+def _no_enrolment_limit() -> bool:
+    return not current_app.config["ENROLMENT_RATE_LIMIT"]
+
+
 @bp.route("/events/<int:event_id>/enrol", methods=["GET", "POST"])
+@limiter.limit(_enrolment_limit, methods=["POST"], exempt_when=_no_enrolment_limit)
 def enrol(event_id: int):
     event = _published_event(event_id)
     locale = str(get_locale())
@@ -114,11 +123,8 @@ def _resend_limit() -> str:
 def _resend(email: str) -> None:
     """Send an address its enrolment links, at most RESEND_RATE_LIMIT times per address (the
     limit per client address is on the route); commits."""
-    from limits import parse_many
-
     key = email_key(email or "")
-    limits = parse_many(_resend_limit()) if _resend_limit() else []
-    if key and all(limiter.limiter.hit(item, "resend-email", key) for item in limits):
+    if key and within_limit("RESEND_RATE_LIMIT", "resend-email", key):
         services.resend_links(email)
         db.session.commit()
 

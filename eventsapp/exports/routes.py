@@ -38,19 +38,6 @@ ACTIONS = {
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@bp.after_request
-def _private(response):
-    """Lists of people are never kept in a cache."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@audit_bp.after_request
-def _private_log(response):
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def _event(event_id: int):
     event = load(event_id)
     if event is None:

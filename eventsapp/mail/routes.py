@@ -22,12 +22,6 @@ def guard():
     return None
 
 
-@bp.after_request
-def private(response):
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def _message(message_id: int) -> OutboxMessage:
     row = db.session.get(OutboxMessage, message_id)
     if row is None:

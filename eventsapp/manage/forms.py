@@ -458,11 +458,13 @@ class EventForm(FlaskForm):
     reminder_first = SelectField(
         _l("First reminder"),
         coerce=int,
+        default=REMINDER_FIRST,
         description=_l("By email, and by text message to those who ask for texts."),
     )
     reminder_second = SelectField(
         _l("Second reminder"),
         coerce=int,
+        default=REMINDER_SECOND,
         description=_l("By text message only, to those who ask for texts."),
     )
 

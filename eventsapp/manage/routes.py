@@ -45,13 +45,6 @@ EVENT_STATUSES = {
 PERIODS = {"upcoming": _l("Upcoming"), "past": _l("Past"), "all": _l("All")}
 
 
-@bp.after_request
-def private(response):
-    """Pages with participants' details are not kept in any cache."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 FILTER_LABELS = {
     "active": _l("Active"),
     "pending": _l("To review"),

@@ -82,12 +82,6 @@ PRESET_LABELS = {"spring": _l("Spring (Janâ€“Jun)"), "autumn": _l("Autumn (Julâ€
 SERIES_LABELS = {"confirmed": _l("Confirmed"), "attended": _l("Attended")}
 
 
-@bp.after_request
-def _private(response):
-    response.headers["Cache-Control"] = "no-store"  # internal figures of the organisations
-    return response
-
-
 @bp.get("/manage/reports")
 @requires("organiser", "coordinator")
 def manage():

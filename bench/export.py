@@ -120,7 +120,8 @@ def seed(url: str, people: int) -> dict[str, int]:
                 rows.append(
                     {
                         "event_id": events[name].id,
-                        "token": f"{name}-{i}",
+                        "token_salt": f"{name}-{i}",
+                        "token_hash": f"h-{name}-{i}",
                         "status": "confirmed",
                         "first_name": FIRST[i % len(FIRST)],
                         "last_name": f"{LAST[i % len(LAST)]}{i}",

@@ -134,8 +134,12 @@ def register(app: Flask) -> None:
     def users_create(email, name, roles, organisations, password) -> None:
         """Create a staff account, e.g. the first coordinator of a real deployment."""
         from eventsapp.auth.services import by_email, create_user, generate_password
+        from eventsapp.fields import CONTROL, one_line
         from eventsapp.models import Organisation
 
+        if CONTROL.search(email):
+            raise click.BadParameter("an email address is one line", param_hint="--email")
+        name = one_line(name).strip()
         if by_email(email):
             raise click.ClickException(f"{email} already has an account.")
         orgs = []

@@ -230,7 +230,8 @@ def test_csv_is_streamed_in_batches(organiser, event, app):
         [
             {
                 "event_id": event.id,
-                "token": f"t{i}",
+                "token_salt": f"t{i}",
+                "token_hash": f"h{i}",
                 "status": "confirmed",
                 "first_name": f"Etu{i:04d}",
                 "last_name": "Suku",

@@ -24,6 +24,7 @@ from eventsapp.models import (
     OutboxMessage,
     OutboxStatus,
 )
+from eventsapp.models.enrolment import token_digest
 from eventsapp.privacy import cli as privacy_cli
 from eventsapp.privacy import services as privacy
 from tests.conftest import form_data, now
@@ -48,7 +49,8 @@ PERSONAL_BLANK = {
 }
 KEPT = (
     "event_id",
-    "token",
+    "token_salt",
+    "token_hash",
     "status",
     "municipality",
     "gender",
@@ -407,7 +409,7 @@ def enrol_through_form(browser, event, **fields) -> str:
 
 
 def by_token(token: str) -> Enrolment:
-    [enrolment] = rows(Enrolment, Enrolment.token == token)
+    [enrolment] = rows(Enrolment, Enrolment.token_hash == token_digest(token))
     return enrolment
 
 

@@ -56,7 +56,7 @@ def test_cancelled_enrolments_are_not_listed(client, smtp, make_event):
     event = make_event()
     client.post(f"/events/{event.id}/enrol", data=form_data())
     db.session.commit()
-    token = db.session.execute(select(Enrolment.token)).scalar_one()
+    token = db.session.execute(select(Enrolment)).scalar_one().token
     client.post(f"/enrolments/{token}/cancel")
     send_all_due()
     before = len(smtp.messages)

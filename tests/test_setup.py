@@ -216,7 +216,8 @@ def test_make_run_points_links_at_its_own_port():
     done = subprocess.run(
         ["make", "-s", "--no-print-directory", "-f", "Makefile", "-f", "-", "show", "PORT=5077"],
         cwd=ROOT,
-        input="show: export EVENTSAPP_BASE_URL := $(EVENTSAPP_BASE_URL)\nshow:\n\t@echo $$EVENTSAPP_BASE_URL\n",
+        input="show: export EVENTSAPP_BASE_URL := $(EVENTSAPP_BASE_URL)\n"
+        "show:\n\t@echo $$EVENTSAPP_BASE_URL\n",
         capture_output=True,
         text=True,
         env={"PATH": "/usr/bin:/bin"},

@@ -7,12 +7,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    EmailField,
     Form,
     SelectField,
     SelectMultipleField,
-    StringField,
-    TelField,
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
@@ -20,6 +17,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, Va
 
 from eventsapp.admin import services
 from eventsapp.enrolment.forms import strip
+from eventsapp.fields import EmailField, StringField, TelField
 from eventsapp.models import Organisation, Role
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"

@@ -2,10 +2,14 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField
+from wtforms import (
+    BooleanField,
+    PasswordField,
+)
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
 from eventsapp.enrolment.forms import strip
+from eventsapp.fields import EmailField
 
 MIN_PASSWORD = 10
 

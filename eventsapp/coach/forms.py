@@ -6,11 +6,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    EmailField,
     RadioField,
     SelectField,
-    StringField,
-    TelField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
@@ -29,6 +26,7 @@ from eventsapp.enrolment.forms import (
     past_birth_date,
     strip,
 )
+from eventsapp.fields import EmailField, StringField, TelField
 
 # The coach records the client's gender: "I prefer not to say" would speak for the coach.
 CLIENT_GENDER_LABELS = {**GENDER_LABELS, "undisclosed": _l("Prefers not to say")}

@@ -8,11 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    EmailField,
     RadioField,
     SelectField,
-    StringField,
-    TelField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
@@ -28,6 +25,7 @@ from wtforms.validators import (
 
 from eventsapp import eligibility, municipalities
 from eventsapp.enrolment.services import Applicant
+from eventsapp.fields import EmailField, StringField, TelField
 from eventsapp.sms.phone import InvalidPhone, to_e164
 
 GENDER_LABELS = {

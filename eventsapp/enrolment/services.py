@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -29,6 +29,7 @@ from eventsapp.models import (
     email_key,
     enrolment_window,
 )
+from eventsapp.models.enrolment import token_digest
 from eventsapp.seats import Placement, Seats
 
 
@@ -250,7 +251,12 @@ def by_token(token: str) -> Enrolment | None:
     if not token or len(token) > 64:
         return None
     return db.session.execute(
-        select(Enrolment).where(Enrolment.token == token)
+        select(Enrolment).where(
+            or_(
+                Enrolment.token_hash == token_digest(token),
+                Enrolment.legacy_token_hash == token_digest(token),
+            )
+        )
     ).scalar_one_or_none()
 
 

@@ -15,7 +15,6 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
-    EmailField,
     FieldList,
     Form,
     FormField,
@@ -24,8 +23,6 @@ from wtforms import (
     RadioField,
     SelectField,
     SelectMultipleField,
-    StringField,
-    TelField,
     TextAreaField,
     TimeField,
     URLField,
@@ -43,6 +40,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventsapp import eligibility, labels, municipalities
 from eventsapp.enrolment.forms import EMPLOYMENT_LABELS, GENDER_LABELS, choices
+from eventsapp.fields import EmailField, StringField, TelField
 from eventsapp.mail.reminders import OFFSETS as REMINDER_OFFSETS
 from eventsapp.manage.services import EventData, RuleData, SessionData
 from eventsapp.models.event import REMINDER_FIRST, REMINDER_SECOND

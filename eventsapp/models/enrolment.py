@@ -1,9 +1,13 @@
 """Enrolments (ilmoittautumiset) and the rules of how their status may change."""
 
+import base64
+import hashlib
+import hmac
 import secrets
 from datetime import date, datetime
 from enum import StrEnum
 
+from flask import current_app
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -47,6 +51,19 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def derive_token(salt: str, key: str) -> str:
+    """A manage link's secret: HMAC-SHA256 of the enrolment's salt under SECRET_KEY. The
+    database keeps the salt and a digest of the token, never the token: a dump of it opens no
+    manage page. (A new SECRET_KEY makes new links; old ones stop working.)"""
+    mac = hmac.new(key.encode(), b"manage:" + salt.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+
+def token_digest(token: str) -> str:
+    """What the database looks a manage token up by: SHA-256 of it."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def email_key(email: str) -> str:
     """The form of an address that identifies a person: trimmed and case-folded."""
     return email.strip().casefold()
@@ -70,7 +87,10 @@ class Enrolment(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
-    token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    token_salt: Mapped[str] = mapped_column(String(64), default=new_token)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # A link sent before tokens were derived (migration 0008): its digest still opens the page.
+    legacy_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     status: Mapped[str] = mapped_column(String(20))
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
@@ -106,6 +126,16 @@ class Enrolment(db.Model):
 
     event: Mapped[Event] = relationship(lazy="raise_on_sql")
     enrolled_by: Mapped["User | None"] = relationship()  # the coach, when one enrolled them
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.token_salt = self.token_salt or new_token()
+        self.token_hash = token_digest(self.token)
+
+    @property
+    def token(self) -> str:
+        """The secret of this enrolment's manage link (derived; not stored)."""
+        return derive_token(self.token_salt, current_app.config["SECRET_KEY"])
 
     @property
     def full_name(self) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy import select, text
 from eventsapp.enrolment import services
 from eventsapp.enrolment.services import Applicant, OnBehalf
 from eventsapp.extensions import db
-from eventsapp.models import Client, Organisation, OutboxMessage
+from eventsapp.models import Client, Enrolment, Organisation, OutboxMessage
 from tests.conftest import PASSWORD, login
 from tests.conftest import Client as ServerLikeClient
 
@@ -280,3 +280,23 @@ def test_every_staff_post_needs_the_csrf_token(app, world):
             url = _url(app, rule, coach_params if rule.endpoint.startswith("coach.") else params)
             assert client.post(url).status_code == 400, url
     assert _fingerprint() == before
+
+
+def test_no_public_get_changes_state(app, world):
+    """The participant's pages answer GET with a page (the cancel link is a form), never with
+    a change: every public endpoint that takes GET, walked from the URL map."""
+    users, params, _ = world
+    db.session.commit()
+    enrolment = db.session.get(Enrolment, params["enrolment_id"])
+    public = {**params, "token": enrolment.token, "slug": "lab-event"}
+    anonymous = app.test_client()
+    before = _fingerprint()
+    walked = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda rule: rule.rule):
+        if rule.endpoint in PUBLIC and "GET" in rule.methods and rule.endpoint != "static":
+            response = anonymous.get(_url(app, rule, public))
+            assert response.status_code < 500, rule.rule
+            walked.append(rule.endpoint)
+    assert _fingerprint() == before
+    assert {"enrolment.manage", "enrolment.short", "catalogue.event"} <= set(walked)
+    assert anonymous.get(f"/enrolments/{enrolment.token}/cancel").status_code == 405

@@ -95,4 +95,10 @@ def _base() -> tuple[str, str]:
 
 @bp.get("/privacy")
 def privacy():
-    return render_template("catalogue/privacy.html")
+    from eventsapp.privacy.services import retention_days
+
+    return render_template(
+        "catalogue/privacy.html",
+        retention_days=retention_days(),
+        texts_by_gateway=bool(current_app.config.get("SMS_BACKEND")),
+    )

@@ -4,6 +4,8 @@ Thin views: parse, call one service, commit once, render or redirect. Who may se
 decided in coach.services; another coach's client or enrolment is 404.
 """
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -27,6 +29,7 @@ from eventsapp.enrolment.services import EnrolmentRefused, explain
 from eventsapp.events import load_event
 from eventsapp.extensions import db
 from eventsapp.models import EventStatus, Window, enrolment_window
+from eventsapp.privacy import services as privacy
 
 bp = Blueprint("coach", __name__, url_prefix="/coach")
 
@@ -97,6 +100,9 @@ def _open_event(event_id: int):
 # --- my clients -------------------------------------------------------------------------------
 
 
+DUE_WARNING = timedelta(days=14)  # the coach hears this long before a client is removed
+
+
 @bp.get("/")
 @requires("coach", "coordinator")
 def index():
@@ -106,6 +112,10 @@ def index():
     return render_template(
         "coach/index.html",
         page=page,
+        due=privacy.clients_due(
+            privacy.retention_days(), utcnow() + DUE_WARNING, coach_id=current_user.id
+        ),
+        due_warning_days=DUE_WARNING.days,
         q=q,
         show_all=show_all,
         can_add="coach" in current_user.roles,

@@ -36,7 +36,8 @@ def register(app: Flask) -> None:
     )
     def anonymise(days: int | None, dry_run: bool, chunk_size: int) -> None:
         """Remove names, contact details, dates of birth and free text from the enrolments
-        of past events; what the reports count stays."""
+        of past events (what the reports count stays), and the coach clients with no
+        enrolment and no change in as long."""
         if days is None:
             try:
                 days = services.retention_days()
@@ -44,5 +45,10 @@ def register(app: Flask) -> None:
                 raise click.ClickException(str(error)) from error
         if dry_run:
             click.echo(str(services.count_expired(days)))
+            due = len(services.clients_due(days))
+            click.echo(f"{due} coach clients inactive for {days} days would be removed.")
             return
         click.echo(str(services.anonymise_expired(days, chunk_size=chunk_size)))
+        removed = services.remove_expired_clients(days)
+        click.echo(f"{removed} coach clients inactive for more than {days} days removed.")
+        services.checkpoint()

@@ -28,12 +28,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import String, cast, delete, func, literal, select, update
+from sqlalchemy import String, cast, delete, func, literal, or_, select, text, update
 
-from eventsapp.database import begin_write, utcnow
+from eventsapp.database import begin_write, is_sqlite, utcnow
 from eventsapp.extensions import db
 from eventsapp.models import (
     AuditEntry,
+    Client,
     Enrolment,
     EnrolmentStatus,
     Event,
@@ -225,6 +226,60 @@ def anonymise_expired(
         report.chunks += 1
         last_id = ids[-1]
     return report
+
+
+def _clients_due(cutoff: datetime):
+    """Coach clients kept for nothing: no change by their coach since `cutoff`, and no
+    enrolment made since then or in an event that ended after it (or is still to come)."""
+    spans = session_spans()
+    ended_at = func.coalesce(spans.c.ends_at, Event.enrol_closes_at, Event.updated_at)
+    recent = (
+        select(Enrolment.id)
+        .join(Event, Event.id == Enrolment.event_id)
+        .outerjoin(spans, spans.c.event_id == Event.id)
+        .where(
+            Enrolment.client_id == Client.id,
+            or_(Enrolment.created_at >= cutoff, ended_at >= cutoff),
+        )
+    )
+    return select(Client).where(Client.updated_at < cutoff, ~recent.exists())
+
+
+def clients_due(days: int, now: datetime | None = None, coach_id: int | None = None) -> list:
+    """The clients the next retention run removes (a coach's own, with `coach_id`)."""
+    stmt = _clients_due((now or utcnow()) - timedelta(days=days))
+    if coach_id is not None:
+        stmt = stmt.where(Client.coach_id == coach_id)
+    return list(db.session.execute(stmt.order_by(Client.last_name, Client.id)).scalars())
+
+
+def remove_expired_clients(days: int, now: datetime | None = None, actor: str = CLI_ACTOR) -> int:
+    """Remove the coach clients kept for nothing (their past enrolments stay, unlinked and
+    anonymised by the enrolments' own retention); commits, with an audit entry."""
+    now = now or utcnow()
+    begin_write(db.session)
+    due = list(db.session.execute(_clients_due(now - timedelta(days=days))).scalars())
+    for client in due:
+        db.session.delete(client)
+    db.session.add(
+        AuditEntry(
+            at=now,
+            user_email=actor,
+            action=ACTION,
+            detail=f"retention: coach clients inactive for more than {days} days"[:300],
+            rows=len(due),
+        )
+    )
+    db.session.commit()
+    return len(due)
+
+
+def checkpoint() -> None:
+    """On SQLite, move the write-ahead log into the database file and empty it: what was
+    overwritten (secure_delete) must not live on in the log."""
+    if is_sqlite(db.session):
+        db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        db.session.commit()
 
 
 class Erasure:

@@ -115,16 +115,19 @@ def register_login(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from eventsapp.admin.routes import bp as admin
+    from eventsapp.api.routes import bp as api
     from eventsapp.attendance.routes import bp as attendance
     from eventsapp.auth.routes import bp as auth
     from eventsapp.catalogue.routes import bp as catalogue
     from eventsapp.coach.routes import bp as coach
+    from eventsapp.embed.routes import bp as embed
     from eventsapp.enrolment.routes import bp as enrolment
     from eventsapp.exports.routes import audit_bp
     from eventsapp.exports.routes import bp as exports
     from eventsapp.mail.routes import bp as outbox
     from eventsapp.manage.routes import bp as manage
     from eventsapp.reports.routes import bp as reports
+    from eventsapp.seo import bp as seo
 
     app.register_blueprint(auth)
     app.register_blueprint(catalogue)
@@ -137,3 +140,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(attendance)
     app.register_blueprint(reports)
+    app.register_blueprint(api)
+    app.register_blueprint(embed)
+    app.register_blueprint(seo)

@@ -91,6 +91,9 @@ class Config:
     RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "90"))
 
     EVENTS_PER_PAGE = 20
+    # Sites that may show the embedded calendar (/embed) in a frame: "*" (any), or a list of
+    # origins separated by spaces, e.g. "https://www.lab.fi https://ohjaamo.lahti.fi".
+    EMBED_ALLOWED_ORIGINS = os.environ.get("EMBED_ALLOWED_ORIGINS", "*")
     # Public pages kept per worker for anonymous visitors (0 turns it off).
     PAGE_CACHE_BYTES = int(os.environ.get("PAGE_CACHE_BYTES", str(1024 * 1024)))
 

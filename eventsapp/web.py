@@ -32,6 +32,15 @@ CACHEABLE = frozenset(
         "catalogue.event_ics",
         "catalogue.calendar_ics",
         "catalogue.privacy",
+        "api.events",
+        "api.event",
+        "api.organisations",
+        "api.categories",
+        "api.openapi",
+        "embed.index",
+        "embed.event",
+        "seo.sitemap",
+        "seo.robots",
     }
 )
 
@@ -98,7 +107,8 @@ def register(app: Flask) -> None:
         if is_private(request.endpoint, current_user.is_authenticated):
             headers["Cache-Control"] = "no-store"
         headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
+        if not g.get("framable"):  # only the embed routes may be framed (eventsapp.embed)
+            headers.setdefault("X-Frame-Options", "DENY")
         # Manage links carry a secret token: never send it to another site.
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault(

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext
 
-from eventsapp.catalogue import services
+from eventsapp.catalogue import jsonld, services
 from eventsapp.catalogue.cache import cached_page
 from eventsapp.database import utcnow
 from eventsapp.enrolment.services import seats_of
@@ -45,12 +45,15 @@ def event(event_id: int, slug: str = ""):
     if found is None:
         abort(404)
     seats = seats_of(found)
+    window = enrolment_window(found, utcnow())
+    audience = services.target_group(found)
     return render_template(
         "catalogue/event.html",
         event=found,
         seats=seats,
         seats_text=services.seats_text(seats),
-        window=enrolment_window(found, utcnow()),
+        window=window,
+        json_ld=jsonld.json_ld(found, seats, window, audience) if found.sessions else None,
         closes_at=enrolment_closes_at(found),
         target_group=services.target_group(found),
         rules_date=rule_date(found),

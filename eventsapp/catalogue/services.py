@@ -3,7 +3,7 @@ queries, whatever the number of events."""
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from flask_babel import get_locale, gettext, ngettext
 from sqlalchemy import func, or_, select
@@ -11,6 +11,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from eventsapp import eligibility
 from eventsapp.enrolment.services import seats_by_event
+from eventsapp.events import HELSINKI
 from eventsapp.extensions import db
 from eventsapp.models import (
     Category,
@@ -34,6 +35,9 @@ class Filters:
     organisation: str = ""
     q: str = ""
     page: int = 1
+    start: date | None = None  # events with a session ending on or after this day
+    end: date | None = None  # events starting on or before this day
+    updated_since: datetime | None = None
 
     @classmethod
     def from_args(cls, args) -> "Filters":
@@ -48,11 +52,33 @@ class Filters:
             organisation=args.get("organisation", "")[:80],
             q=" ".join(args.get("q", "").split())[:MAX_QUERY],
             page=page,
+            start=_day(args.get("start")),
+            end=_day(args.get("end")),
+            updated_since=_moment(args.get("updated_since")),
         )
 
     @property
     def active(self) -> bool:
         return bool(self.category or self.kind or self.organisation or self.q)
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _moment(value: str | None) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(value.replace(" ", "+")) if value else None
+    except ValueError:
+        return None
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=HELSINKI)
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=HELSINKI)
 
 
 @dataclass(frozen=True)
@@ -94,6 +120,12 @@ def upcoming(filters: Filters, now: datetime, per_page: int) -> Page:
         stmt = stmt.where(Event.kind == filters.kind)
     if filters.organisation:
         stmt = stmt.where(Organisation.slug == filters.organisation)
+    if filters.start:
+        stmt = stmt.where(spans.c.ends_at >= _day_start(filters.start))
+    if filters.end:
+        stmt = stmt.where(spans.c.starts_at < _day_start(filters.end + timedelta(days=1)))
+    if filters.updated_since:
+        stmt = stmt.where(Event.updated_at >= filters.updated_since)
     for word in filters.q.split():
         pattern = _like(word)
         stmt = stmt.where(

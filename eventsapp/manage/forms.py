@@ -27,6 +27,7 @@ from wtforms import (
     TimeField,
     URLField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     Email,
     InputRequired,
@@ -337,9 +338,9 @@ class Problem:
         self.errors: list = []
 
 
-def offset_choices() -> list[tuple[str, str]]:
-    return [("0", str(_l("No reminder")))] + [
-        (str(minutes), labels.offset_label(minutes)) for minutes in REMINDER_OFFSETS
+def offset_choices() -> list[SelectChoice]:
+    return [SelectChoice("0", str(_l("No reminder")))] + [
+        SelectChoice(str(minutes), labels.offset_label(minutes)) for minutes in REMINDER_OFFSETS
     ]
 
 

@@ -295,7 +295,7 @@ def test_every_staff_post_needs_the_csrf_token(app, world):
 def test_no_public_get_changes_state(app, world):
     """The participant's pages answer GET with a page (the cancel link is a form), never with
     a change: every public endpoint that takes GET, walked from the URL map."""
-    users, params, _ = world
+    _users, params, _ = world
     db.session.commit()
     enrolment = db.session.get(Enrolment, params["enrolment_id"])
     public = {**params, "token": enrolment.token, "slug": "lab-event"}

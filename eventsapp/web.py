@@ -1,5 +1,7 @@
 """What every page shares: the locale, template filters, security headers and error pages."""
 
+from urllib.parse import urlencode
+
 from flask import Flask, abort, g, render_template, request
 from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_babel import lazy_gettext as _l
@@ -32,6 +34,12 @@ def select_locale() -> str:
     languages = g.get("languages") or ("fi",)
     wanted = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
     return wanted if wanted in languages else languages[0]
+
+
+def language_url(code: str) -> str:
+    """This page and its query, in another language (the `lang` parameter replaced)."""
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    return f"{request.path}?{urlencode([*args, ('lang', code)])}"
 
 
 def register(app: Flask) -> None:
@@ -78,6 +86,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         languages=languages,
         current_locale=lambda: str(get_locale()),
+        language_url=language_url,
         **labels.JINJA_GLOBALS,
         **labels.JINJA_FUNCTIONS,
     )

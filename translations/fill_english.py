@@ -28,7 +28,7 @@ def fill(path: Path = PO) -> int:
             filled += 1
         message.flags.discard("fuzzy")
     with path.open("wb") as f:
-        write_po(f, catalogue, width=100, omit_header=False, sort_output=True, no_location=True)
+        write_po(f, catalogue, width=76, omit_header=False, sort_output=True, no_location=True)
     return filled
 
 

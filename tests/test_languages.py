@@ -33,3 +33,44 @@ def test_choice_stays_for_the_visit(client, make_event):
 
 def test_unknown_language_falls_back_to_finnish(client):
     assert '<html lang="fi">' in client.get("/?lang=xx").get_data(as_text=True)
+
+
+def test_mail_goes_in_the_language_of_the_enrolment_whoever_triggers_it(
+    app, client, make_event, make_user, smtp
+):
+    """A Swedish enrolment gets the Swedish mail even when a Finnish-speaking organiser cancels
+    the event; the Finnish enrolment beside it is the control (it gets the Finnish mail)."""
+    from eventsapp.mail.sender import send_due
+
+    from tests.conftest import form_data, login
+
+    from eventsapp.extensions import db
+
+    event_id = make_event(title="Miestämö").id
+    db.session.commit()  # end the read transaction: SQLite would stay locked
+    participant = app.test_client()
+    for lang, email in (("sv", "sara@example.fi"), ("fi", "matti@example.fi")):
+        response = participant.post(
+            f"/events/{event_id}/enrol?lang={lang}", data=form_data(email=email)
+        )
+        assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+    make_user("kati@lab.fi", name="Kati Ojala", organiser=["lab"])
+    login(client, "kati@lab.fi")
+    assert '<html lang="fi">' in client.get("/?lang=fi").get_data(as_text=True)
+    assert client.post(f"/manage/events/{event_id}/cancel").status_code in (302, 303)
+    assert send_due().failed == 0
+    subjects: dict[str, list[str]] = {}
+    bodies: dict[str, str] = {}
+    for message in smtp.parsed():
+        to = message["To"].addresses[0].addr_spec
+        subjects.setdefault(to, []).append(message["Subject"])
+        bodies[to] = message.get_body(("plain",)).get_content()
+    assert subjects["sara@example.fi"] == [
+        "Anmälan bekräftad: Miestämö",
+        "Evenemanget inställt: Miestämö",
+    ]
+    assert subjects["matti@example.fi"] == [
+        "Ilmoittautuminen vahvistettu: Miestämö",
+        "Tapahtuma peruttu: Miestämö",
+    ]
+    assert "arrangören har ställt in Miestämö" in bodies["sara@example.fi"]

@@ -3,6 +3,10 @@
 import re
 from html import unescape
 
+from eventsapp.extensions import db
+from eventsapp.mail.sender import send_due
+from tests.conftest import form_data, login
+
 
 def switch_links(html: str) -> dict[str, str]:
     links = re.findall(r'<a href="([^"]+)" lang="(\w+)" hreflang', html)
@@ -40,12 +44,6 @@ def test_mail_goes_in_the_language_of_the_enrolment_whoever_triggers_it(
 ):
     """A Swedish enrolment gets the Swedish mail even when a Finnish-speaking organiser cancels
     the event; the Finnish enrolment beside it is the control (it gets the Finnish mail)."""
-    from eventsapp.mail.sender import send_due
-
-    from tests.conftest import form_data, login
-
-    from eventsapp.extensions import db
-
     event_id = make_event(title="Miestämö").id
     db.session.commit()  # end the read transaction: SQLite would stay locked
     participant = app.test_client()

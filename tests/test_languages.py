@@ -59,10 +59,14 @@ def test_mail_goes_in_the_language_of_the_enrolment_whoever_triggers_it(
     assert send_due().failed == 0
     subjects: dict[str, list[str]] = {}
     bodies: dict[str, str] = {}
+    calendars: dict[str, list[str]] = {}
     for message in smtp.parsed():
         to = message["To"].addresses[0].addr_spec
         subjects.setdefault(to, []).append(message["Subject"])
         bodies[to] = message.get_body(("plain",)).get_content()
+        for part in message.walk():
+            if part.get_content_type() == "text/calendar":
+                calendars.setdefault(to, []).append(part.get_content().replace("\r\n ", ""))
     assert subjects["sara@example.fi"] == [
         "Anmälan bekräftad: Miestämö",
         "Evenemanget inställt: Miestämö",
@@ -72,3 +76,6 @@ def test_mail_goes_in_the_language_of_the_enrolment_whoever_triggers_it(
         "Tapahtuma peruttu: Miestämö",
     ]
     assert "arrangören har ställt in Miestämö" in bodies["sara@example.fi"]
+    # the calendar text too
+    assert "Se eller annullera din anmälan" in calendars["sara@example.fi"][0]
+    assert "Se eller annullera" not in calendars["matti@example.fi"][0]

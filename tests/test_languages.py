@@ -79,3 +79,38 @@ def test_mail_goes_in_the_language_of_the_enrolment_whoever_triggers_it(
     # the calendar text too
     assert "Se eller annullera din anmälan" in calendars["sara@example.fi"][0]
     assert "Se eller annullera" not in calendars["matti@example.fi"][0]
+
+
+def test_event_texts_in_the_visitors_language_else_finnish_marked_so(client, make_event):
+    event = make_event(
+        title="Miestämö: kampustutustuminen",
+        description="Tutustumme **kampukseen**.",
+        title_sv="Miestämö: campusbesök",
+        description_sv="Vi bekantar oss med **campus**.",
+    )
+    swedish = client.get(f"/events/{event.id}?lang=sv").get_data(as_text=True)
+    assert '<h1 lang="sv">Miestämö: campusbesök</h1>' in swedish
+    assert '<div class="prose" lang="sv"><p>Vi bekantar oss med <strong>campus</strong>' in swedish
+    # no English text given: the Finnish one, marked as Finnish on an English page
+    english = client.get(f"/events/{event.id}?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in english
+    assert '<h1 lang="fi">Miestämö: kampustutustuminen</h1>' in english
+    assert '<div class="prose" lang="fi"><p>Tutustumme <strong>kampukseen</strong>' in english
+
+
+def test_organiser_gives_the_swedish_and_english_texts_in_the_editor(client, make_event, make_user):
+    from tests.test_manage import form_of, load
+
+    event = make_event()
+    make_user("kati@lab.fi", name="Kati Ojala", organiser=["lab"])
+    login(client, "kati@lab.fi")
+    form = form_of(client.get(f"/manage/events/{event.id}/edit").get_data(as_text=True))
+    assert form["title_sv"] == form["title_en"] == form["description_en"] == ""
+    form.update(title_sv="Campusbesök", title_en="Campus visit", description_en="A *visit*.")
+    response = client.post(f"/manage/events/{event.id}/edit", data={**form, "save": "1"})
+    assert response.status_code == 303, response.get_data(as_text=True)[:3000]
+    saved = load(event.id)
+    assert (saved.title_sv, saved.title_en) == ("Campusbesök", "Campus visit")
+    assert saved.description_html_en.strip() == "<p>A <em>visit</em>.</p>"
+    assert saved.localised("title", "en") == ("Campus visit", "en")
+    assert saved.localised("description_html", "sv") == (saved.description_html, "fi")

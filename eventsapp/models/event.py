@@ -129,6 +129,13 @@ class Event(db.Model):
                 return text, locale
         return getattr(self, name), "fi"
 
+    def texts(self, locale: str) -> dict[str, tuple[str, str]]:
+        """The title and description for a page in `locale` (see `localised`)."""
+        return {
+            "title": self.localised("title", locale),
+            "description": self.localised("description_html", locale),
+        }
+
     @property
     def first_session(self) -> "EventSession | None":
         return self.sessions[0] if self.sessions else None

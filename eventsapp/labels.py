@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from flask_babel import format_date, format_time, gettext
+from flask_babel import format_date, format_datetime, format_time, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 KINDS = {
@@ -34,6 +34,22 @@ LANGUAGE_SWITCH = {"fi": "Suomeksi", "sv": "På svenska", "en": "In English"}
 
 def languages_of(codes: str) -> str:
     return ", ".join(str(LANGUAGES.get(code.strip(), code)) for code in codes.split(","))
+
+
+# A moment people read, in Helsinki time (Flask-Babel's timezone): Finnish "7.9.2027 klo 13.00",
+# Finland-Swedish "7.9.2027 kl. 13.00", English "7 Sep 2027 at 13:00".
+MOMENT_PATTERNS = {
+    "fi": "d.M.yyyy 'klo' H.mm",
+    "sv": "d.M.yyyy 'kl.' H.mm",
+    "en": "d MMM yyyy 'at' HH:mm",
+}
+
+
+def moment(value: datetime, _fmt: str = "short") -> str:
+    """A date and time in the page's language (`_fmt` is kept for the templates' filter
+    calls: every moment is shown the same way)."""
+    pattern = MOMENT_PATTERNS.get(str(get_locale()), MOMENT_PATTERNS["fi"])
+    return format_datetime(value, pattern)
 
 
 def day(value: datetime) -> str:
@@ -69,5 +85,5 @@ JINJA_GLOBALS = {
     "OUTBOX_STATES": OUTBOX_STATES,
     "LANGUAGE_SWITCH": LANGUAGE_SWITCH,
 }
-JINJA_FILTERS = {"languages_of": languages_of, "day": day}
+JINJA_FILTERS = {"languages_of": languages_of, "day": day, "datetime": moment}
 JINJA_FUNCTIONS = {"when": when, "span": span}

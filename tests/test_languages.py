@@ -1,11 +1,12 @@
 """Languages: the switch on every page, the visit's choice, the three catalogues."""
 
 import re
+from datetime import UTC, datetime, timedelta
 from html import unescape
 
 from eventsapp.extensions import db
 from eventsapp.mail.sender import send_due
-from tests.conftest import form_data, login
+from tests.conftest import form_data, login, now
 
 
 def switch_links(html: str) -> dict[str, str]:
@@ -114,3 +115,25 @@ def test_organiser_gives_the_swedish_and_english_texts_in_the_editor(client, mak
     assert saved.description_html_en.strip() == "<p>A <em>visit</em>.</p>"
     assert saved.localised("title", "en") == ("Campus visit", "en")
     assert saved.localised("description_html", "sv") == (saved.description_html, "fi")
+
+
+def test_dates_and_times_per_language_in_helsinki_time(client, make_event):
+    """Enrolment closes 7.9.2027 10:00 UTC, which is 13.00 in Helsinki (summer time)."""
+    closes = datetime(2027, 9, 7, 10, 0, tzinfo=UTC)
+    event = make_event(starts_in=closes - now() + timedelta(days=7), enrol_closes_at=closes)
+    shown = {
+        lang: client.get(f"/events/{event.id}?lang={lang}").get_data(as_text=True)
+        for lang in ("fi", "sv", "en")
+    }
+    assert "Ilmoittautuminen on auki 7.9.2027 klo 13.00 asti." in shown["fi"]
+    assert "7.9.2027 kl. 13.00" in shown["sv"]
+    assert "7 Sep 2027 at 13:00" in shown["en"]
+
+
+def test_finnish_staff_page_says_paattyy_klo(client, make_event, make_user):
+    closes = datetime(2027, 9, 7, 10, 0, tzinfo=UTC)
+    event = make_event(starts_in=closes - now() + timedelta(days=7), enrol_closes_at=closes)
+    make_user("kati@lab.fi", name="Kati Ojala", organiser=["lab"])
+    login(client, "kati@lab.fi")
+    page = client.get(f"/manage/events/{event.id}?lang=fi").get_data(as_text=True)
+    assert "päättyy 7.9.2027 klo 13.00" in page

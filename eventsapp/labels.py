@@ -43,6 +43,13 @@ MOMENT_PATTERNS = {
     "sv": "d.M.yyyy 'kl.' H.mm",
     "en": "d MMM yyyy 'at' HH:mm",
 }
+# A time of day: "13.00" in Finnish and Finland-Swedish (not Sweden's "13:00"), "13:00" in English.
+CLOCK_PATTERNS = {"fi": "H.mm", "sv": "H.mm", "en": "HH:mm"}
+
+
+def clock(value: datetime, _fmt: str = "short") -> str:
+    """A time of day in the page's language, in Helsinki time."""
+    return format_time(value, CLOCK_PATTERNS.get(str(get_locale()), CLOCK_PATTERNS["fi"]))
 
 
 def moment(value: datetime, _fmt: str = "short") -> str:
@@ -61,8 +68,8 @@ def when(starts_at: datetime, ends_at: datetime) -> str:
     return gettext(
         "%(day)s at %(start)s–%(end)s",
         day=day(starts_at),
-        start=format_time(starts_at, "short"),
-        end=format_time(ends_at, "short"),
+        start=clock(starts_at),
+        end=clock(ends_at),
     )
 
 
@@ -85,5 +92,5 @@ JINJA_GLOBALS = {
     "OUTBOX_STATES": OUTBOX_STATES,
     "LANGUAGE_SWITCH": LANGUAGE_SWITCH,
 }
-JINJA_FILTERS = {"languages_of": languages_of, "day": day, "datetime": moment}
+JINJA_FILTERS = {"languages_of": languages_of, "day": day, "datetime": moment, "time": clock}
 JINJA_FUNCTIONS = {"when": when, "span": span}

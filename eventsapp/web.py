@@ -3,7 +3,7 @@
 from urllib.parse import urlencode
 
 from flask import Flask, abort, g, render_template, request
-from flask_babel import format_date, format_time, get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
@@ -79,7 +79,6 @@ def register(app: Flask) -> None:
 
     app.jinja_env.filters.update(
         date=lambda value, fmt="medium": format_date(value, fmt),
-        time=lambda value, fmt="short": format_time(value, fmt),
         **labels.JINJA_FILTERS,
     )
     app.jinja_env.globals.update(

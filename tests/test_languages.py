@@ -128,6 +128,10 @@ def test_dates_and_times_per_language_in_helsinki_time(client, make_event):
     assert "Ilmoittautuminen on auki 7.9.2027 klo 13.00 asti." in shown["fi"]
     assert "7.9.2027 kl. 13.00" in shown["sv"]
     assert "7 Sep 2027 at 13:00" in shown["en"]
+    # a session's time: "klo 13.00" in Finnish, "kl. 13.00" in Finland-Swedish (not "13:00")
+    assert re.search(r"klo 1?\d\.\d\d–1?\d\.\d\d", shown["fi"])
+    assert re.search(r"kl\. 1?\d\.\d\d–1?\d\.\d\d", shown["sv"])
+    assert re.search(r"1?\d:\d\d–1?\d:\d\d", shown["en"])
 
 
 def test_finnish_staff_page_says_paattyy_klo(client, make_event, make_user):

@@ -45,6 +45,7 @@ format: $(STAMP)
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --ignore-dirs '.* .venv' --no-location --sort-output -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/python translations/fill_english.py
 
 bench: $(STAMP) translations
 	$(BIN)/python bench/run.py

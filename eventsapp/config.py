@@ -39,7 +39,7 @@ class Config:
 
     BABEL_DEFAULT_LOCALE = "fi"
     BABEL_DEFAULT_TIMEZONE = "Europe/Helsinki"
-    LANGUAGES = ("fi", "en")
+    LANGUAGES = ("fi", "sv", "en")
 
     # A form may stay open for a long time on a phone: the token is bound to the session.
     WTF_CSRF_TIME_LIMIT = None

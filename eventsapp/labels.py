@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from flask_babel import format_date, format_time, gettext, ngettext
+from flask_babel import format_date, format_datetime, format_time, get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 KINDS = {
@@ -37,6 +37,29 @@ def languages_of(codes: str) -> str:
     return ", ".join(str(LANGUAGES.get(code.strip(), code)) for code in codes.split(","))
 
 
+# A moment people read, in Helsinki time (Flask-Babel's timezone): Finnish "7.9.2027 klo 13.00",
+# Finland-Swedish "7.9.2027 kl. 13.00", English "7 Sep 2027 at 13:00".
+MOMENT_PATTERNS = {
+    "fi": "d.M.yyyy 'klo' H.mm",
+    "sv": "d.M.yyyy 'kl.' H.mm",
+    "en": "d MMM yyyy 'at' HH:mm",
+}
+# A time of day: "13.00" in Finnish and Finland-Swedish (not Sweden's "13:00"), "13:00" in English.
+CLOCK_PATTERNS = {"fi": "H.mm", "sv": "H.mm", "en": "HH:mm"}
+
+
+def clock(value: datetime, _fmt: str = "short") -> str:
+    """A time of day in the page's language, in Helsinki time."""
+    return format_time(value, CLOCK_PATTERNS.get(str(get_locale()), CLOCK_PATTERNS["fi"]))
+
+
+def moment(value: datetime, _fmt: str = "short") -> str:
+    """A date and time in the page's language (`_fmt` is kept for the templates' filter
+    calls: every moment is shown the same way)."""
+    pattern = MOMENT_PATTERNS.get(str(get_locale()), MOMENT_PATTERNS["fi"])
+    return format_datetime(value, pattern)
+
+
 def day(value: datetime) -> str:
     return format_date(value, "EEE d.M.yyyy")
 
@@ -46,8 +69,8 @@ def when(starts_at: datetime, ends_at: datetime) -> str:
     return gettext(
         "%(day)s at %(start)s–%(end)s",
         day=day(starts_at),
-        start=format_time(starts_at, "short"),
-        end=format_time(ends_at, "short"),
+        start=clock(starts_at),
+        end=clock(ends_at),
     )
 
 
@@ -82,5 +105,5 @@ JINJA_GLOBALS = {
     "OUTBOX_STATES": OUTBOX_STATES,
     "LANGUAGE_SWITCH": LANGUAGE_SWITCH,
 }
-JINJA_FILTERS = {"languages_of": languages_of, "day": day}
+JINJA_FILTERS = {"languages_of": languages_of, "day": day, "datetime": moment, "time": clock}
 JINJA_FUNCTIONS = {"when": when, "span": span}

@@ -1,7 +1,9 @@
 """What every page shares: the locale, template filters, security headers and error pages."""
 
+from urllib.parse import urlencode
+
 from flask import Flask, abort, g, render_template, request
-from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -79,6 +81,12 @@ def select_locale() -> str:
     return wanted if wanted in languages else languages[0]
 
 
+def language_url(code: str) -> str:
+    """This page and its query, in another language (the `lang` parameter replaced)."""
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    return f"{request.path}?{urlencode([*args, ('lang', code)])}"
+
+
 def register(app: Flask) -> None:
     languages = tuple(app.config["LANGUAGES"])
 
@@ -118,14 +126,13 @@ def register(app: Flask) -> None:
         return response
 
     app.jinja_env.filters.update(
-        datetime=lambda value, fmt="medium": format_datetime(value, fmt),
         date=lambda value, fmt="medium": format_date(value, fmt),
-        time=lambda value, fmt="short": format_time(value, fmt),
         **labels.JINJA_FILTERS,
     )
     app.jinja_env.globals.update(
         languages=languages,
         current_locale=lambda: str(get_locale()),
+        language_url=language_url,
         **labels.JINJA_GLOBALS,
         **labels.JINJA_FUNCTIONS,
     )

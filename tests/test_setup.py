@@ -1,4 +1,4 @@
-"""Setting up: configuration, migrations, the demo network, the Finnish catalogue."""
+"""Setting up: configuration, migrations, the demo network, the catalogues."""
 
 import re
 import subprocess
@@ -10,7 +10,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
@@ -139,8 +139,8 @@ def placeholders(text: str) -> set[str]:
     return set(re.findall(r"%\(\w+\)[sd]", text))
 
 
-def test_finnish_catalogue_is_complete():
-    """Every user-facing string in the code and templates has a Finnish translation."""
+def untranslated(po: Path) -> tuple[list[str], list[str]]:
+    """The msgids of the code and templates that `po` lacks, and those whose placeholders differ."""
     method_map = [
         ("eventsapp/**.py", "python"),
         ("templates/**.html", "jinja2"),
@@ -160,7 +160,7 @@ def test_finnish_catalogue_is_complete():
             ROOT, method_map, keywords=keywords, directory_filter=lambda path: ".venv" not in path
         )
     }
-    with (ROOT / "translations/fi/LC_MESSAGES/messages.po").open("rb") as f:
+    with po.open("rb") as f:
         catalogue = read_po(f)
     missing, bad = [], []
     for msgid in sorted(wanted):
@@ -172,6 +172,13 @@ def test_finnish_catalogue_is_complete():
             ids = message.id if isinstance(message.id, tuple) else (message.id,)
             if not translation or placeholders(translation) != placeholders(ids[-1]):
                 bad.append(msgid)
+    return missing, bad
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_catalogue_is_complete(language):
+    """Every user-facing string in the code and templates is translated in every language."""
+    missing, bad = untranslated(ROOT / f"translations/{language}/LC_MESSAGES/messages.po")
     assert missing == [], f"untranslated: {missing}"
     assert bad == [], f"placeholders differ: {bad}"
 
@@ -223,3 +230,20 @@ def test_make_run_points_links_at_its_own_port():
         env={"PATH": "/usr/bin:/bin"},
     )
     assert done.stdout.strip() == "http://127.0.0.1:5077", done.stderr
+
+
+def test_catalogue_check_catches_a_gap(tmp_path):
+    """Control: a catalogue with one msgid left empty and one placeholder lost is caught."""
+    with (ROOT / "translations/en/LC_MESSAGES/messages.po").open("rb") as f:
+        catalogue = read_po(f)
+    singles = [m for m in catalogue if m.id and isinstance(m.id, str)]
+    emptied = singles[0]
+    emptied.string = ""
+    renamed = next(m for m in singles if "%(" in m.id)
+    renamed.string = re.sub(r"%\((\w+)\)", r"%(x\1)", renamed.string)
+    po = tmp_path / "messages.po"
+    with po.open("wb") as f:
+        write_po(f, catalogue)
+    missing, bad = untranslated(po)
+    assert missing == [emptied.id]
+    assert bad == [renamed.id]

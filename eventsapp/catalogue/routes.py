@@ -3,7 +3,7 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 
 from eventsapp.catalogue import jsonld, services
 from eventsapp.catalogue.cache import cached_page
@@ -50,6 +50,7 @@ def event(event_id: int, slug: str = ""):
     return render_template(
         "catalogue/event.html",
         event=found,
+        **found.texts(str(get_locale())),
         seats=seats,
         seats_text=services.seats_text(seats),
         window=window,

@@ -364,6 +364,22 @@ class EventForm(FlaskForm):
             "a list, [link text](https://example.fi) for a link."
         ),
     )
+    title_sv = StringField(
+        _l("Title in Swedish (optional)"), validators=[Length(max=200)], filters=[strip]
+    )
+    title_en = StringField(
+        _l("Title in English (optional)"), validators=[Length(max=200)], filters=[strip]
+    )
+    description_sv = TextAreaField(
+        _l("Description in Swedish (optional)"),
+        validators=[Length(max=20000)],
+        description=_l("Left empty, the Finnish description is shown."),
+    )
+    description_en = TextAreaField(
+        _l("Description in English (optional)"),
+        validators=[Length(max=20000)],
+        description=_l("Left empty, the Finnish description is shown."),
+    )
     organisation_id = SelectField(
         _l("Organisation"), coerce=int, validators=[InputRequired(_l("Choose the organisation."))]
     )
@@ -486,6 +502,10 @@ class EventForm(FlaskForm):
             self.title,
             self.summary,
             self.description,
+            self.title_sv,
+            self.title_en,
+            self.description_sv,
+            self.description_en,
             self.organisation_id,
             self.category_id,
             self.kind,
@@ -566,6 +586,10 @@ class EventForm(FlaskForm):
             kind=self.kind.data,
             summary=self.summary.data or "",
             description=(self.description.data or "").strip(),
+            title_sv=self.title_sv.data or "",
+            title_en=self.title_en.data or "",
+            description_sv=(self.description_sv.data or "").strip(),
+            description_en=(self.description_en.data or "").strip(),
             language=",".join(code for code in labels.LANGUAGES if code in self.language.data),
             attendance_mode=self.attendance_mode.data,
             capacity=self.capacity.data,
@@ -613,6 +637,10 @@ def event_data(event) -> dict:
                 "title",
                 "summary",
                 "description",
+                "title_sv",
+                "title_en",
+                "description_sv",
+                "description_en",
                 "organisation_id",
                 "category_id",
                 "kind",

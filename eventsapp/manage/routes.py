@@ -213,6 +213,7 @@ def preview(event_id: int):
     return render_template(
         "manage/preview.html",
         event=found,
+        **found.texts(str(get_locale())),
         seats=seats,
         seats_text=seats_text(seats),
         window=enrolment_window(found, utcnow()),

@@ -92,6 +92,10 @@ class EventData:
     kind: str = "other"
     summary: str = ""
     description: str = ""
+    title_sv: str = ""
+    title_en: str = ""
+    description_sv: str = ""
+    description_en: str = ""
     language: str = "fi"
     attendance_mode: str = "in_person"
     capacity: int = 20
@@ -118,6 +122,10 @@ _EVENT_FIELDS = (
     "kind",
     "summary",
     "description",
+    "title_sv",
+    "title_en",
+    "description_sv",
+    "description_en",
     "language",
     "attendance_mode",
     "capacity",

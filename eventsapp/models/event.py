@@ -50,6 +50,9 @@ def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
+TRANSLATED_LOCALES = ("sv", "en")  # Finnish is the event's own language
+
+
 class Event(db.Model):
     __tablename__ = "event"
     __table_args__ = (
@@ -72,6 +75,13 @@ class Event(db.Model):
     # The description rendered and sanitised when it is written (see `_render_description`):
     # web workers then serve it without loading a Markdown library.
     description_html: Mapped[str] = mapped_column(Text, default="")
+    # The title and description in Swedish and English, optional: empty means Finnish is shown.
+    title_sv: Mapped[str] = mapped_column(String(200), default="")
+    title_en: Mapped[str] = mapped_column(String(200), default="")
+    description_sv: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    description_html_sv: Mapped[str] = mapped_column(Text, default="")
+    description_html_en: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str] = mapped_column(String(40), default="fi")  # e.g. "fi" or "fi,en"
     attendance_mode: Mapped[str] = mapped_column(String(20), default=AttendanceMode.IN_PERSON)
     capacity: Mapped[int] = mapped_column(default=20)
@@ -109,12 +119,30 @@ class Event(db.Model):
         lazy="raise_on_sql",
     )
 
-    @validates("description")
-    def _render_description(self, _key: str, value: str | None) -> str | None:
+    @validates("description", "description_sv", "description_en")
+    def _render_description(self, key: str, value: str | None) -> str | None:
         from eventsapp import markdown  # only writers need it
 
-        self.description_html = str(markdown.render(value or ""))
+        setattr(
+            self, key.replace("description", "description_html"), str(markdown.render(value or ""))
+        )
         return value
+
+    def localised(self, name: str, locale: str) -> tuple[str, str]:
+        """The text `name` ("title" or "description_html") in `locale` and the language it is
+        in: the Finnish text, in "fi", where the organiser gave none in that language."""
+        if locale in TRANSLATED_LOCALES:
+            text = getattr(self, f"{name}_{locale}")
+            if text:
+                return text, locale
+        return getattr(self, name), "fi"
+
+    def texts(self, locale: str) -> dict[str, tuple[str, str]]:
+        """The title and description for a page in `locale` (see `localised`)."""
+        return {
+            "title": self.localised("title", locale),
+            "description": self.localised("description_html", locale),
+        }
 
     @property
     def first_session(self) -> "EventSession | None":

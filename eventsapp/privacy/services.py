@@ -261,15 +261,16 @@ def remove_expired_clients(days: int, now: datetime | None = None, actor: str = 
     due = list(db.session.execute(_clients_due(now - timedelta(days=days))).scalars())
     for client in due:
         db.session.delete(client)
-    db.session.add(
-        AuditEntry(
-            at=now,
-            user_email=actor,
-            action=ACTION,
-            detail=f"retention: coach clients inactive for more than {days} days"[:300],
-            rows=len(due),
+    if due:  # the run itself is recorded by anonymise_expired's entry
+        db.session.add(
+            AuditEntry(
+                at=now,
+                user_email=actor,
+                action=ACTION,
+                detail=f"retention: coach clients inactive for more than {days} days"[:300],
+                rows=len(due),
+            )
         )
-    )
     db.session.commit()
     return len(due)
 

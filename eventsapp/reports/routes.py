@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import Blueprint, Response, abort, render_template, request
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from eventsapp import labels
 from eventsapp.auth.access import organisation_ids, requires
 from eventsapp.database import utcnow
 from eventsapp.extensions import db
@@ -276,7 +277,7 @@ def _download(report: services.Report, wanted_format: str, scope: str, scope_slu
             (_("Report"), _("Reach report")),
             (_("Organisations"), scope),
             (_("Period"), f"{period.first:%Y-%m} – {period.last:%Y-%m}"),
-            (_("Made"), format_datetime(utcnow(), "short")),
+            (_("Made"), labels.moment(utcnow())),
             *((str(term), str(text)) for term, text in DEFINITIONS),
         ]
         body = services.to_xlsx(header, rows, about, (_("Reach"), _("About the report")))

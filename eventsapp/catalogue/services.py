@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import get_locale, gettext, ngettext
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from eventsapp import eligibility
+from eventsapp import eligibility, search
 from eventsapp.enrolment.services import seats_by_event
 from eventsapp.extensions import db
 from eventsapp.models import (
@@ -94,15 +94,8 @@ def upcoming(filters: Filters, now: datetime, per_page: int) -> Page:
         stmt = stmt.where(Event.kind == filters.kind)
     if filters.organisation:
         stmt = stmt.where(Organisation.slug == filters.organisation)
-    for word in filters.q.split():
-        pattern = _like(word)
-        stmt = stmt.where(
-            or_(
-                Event.title.ilike(pattern, escape="\\"),
-                Event.summary.ilike(pattern, escape="\\"),
-                Event.description.ilike(pattern, escape="\\"),
-            )
-        )
+    for word in search.fold(filters.q).split():
+        stmt = stmt.where(Event.search_text.like(_like(word), escape="\\"))
     total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     pages = max(1, math.ceil(total / per_page))
     page = min(filters.page, pages)

@@ -52,7 +52,12 @@ class Filters:
 
     @property
     def active(self) -> bool:
-        return bool(self.category or self.kind or self.organisation or self.q)
+        return bool(self.narrowed or self.q)
+
+    @property
+    def narrowed(self) -> bool:
+        """A filter behind "Narrow the search" is set: the list shows them unfolded."""
+        return bool(self.category or self.kind or self.organisation)
 
 
 @dataclass(frozen=True)

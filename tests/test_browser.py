@@ -182,6 +182,7 @@ def test_participant_finds_enrols_and_cancels_on_a_phone(phone, make_event, tmp_
     page.goto("/")
     cards = page.locator(".event-card")
     expect(cards).to_have_count(2)
+    page.get_by_text("Rajaa hakua").click()  # the filters are folded behind one control
     page.get_by_label("Aihealue").select_option(label="Koulutuspalvelut")
     page.get_by_role("button", name="Näytä tapahtumat").click()
     expect(page).to_have_url(re.compile(r"[?&]category=koulutuspalvelut(&|$)"))

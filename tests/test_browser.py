@@ -182,6 +182,7 @@ def test_participant_finds_enrols_and_cancels_on_a_phone(phone, make_event, tmp_
     page.goto("/")
     cards = page.locator(".event-card")
     expect(cards).to_have_count(2)
+    page.get_by_text("Rajaa hakua").click()  # the filters are folded behind one control
     page.get_by_label("Aihealue").select_option(label="Koulutuspalvelut")
     page.get_by_role("button", name="Näytä tapahtumat").click()
     expect(page).to_have_url(re.compile(r"[?&]category=koulutuspalvelut(&|$)"))
@@ -504,3 +505,30 @@ def test_enrol_with_text_reminders_on_a_phone_and_turn_them_off(phone, make_even
     expect(reminders).to_have_count(1)
     [enrolment] = enrolments(event_id)
     assert enrolment.phone == "+358401234567" and not enrolment.reminder_sms
+
+
+def test_phone_first_screen_shows_an_event_and_search_folds_accents(phone, make_event):
+    """Issue 11: on a 360 px phone the filters fold behind "Rajaa hakua" and the first screen
+    shows at least one event; "miestamo" typed without dots finds Miestämö."""
+    page = phone
+    make_event(title="Miestämö: kampustutustuminen")
+    make_event(title="CV-paja", organisation="ohjaamo")
+    db.session.commit()
+
+    page.goto("/")
+    search = page.get_by_role("searchbox", name="Hae")
+    expect(search).to_be_visible()
+    expect(page.get_by_label("Aihealue")).to_be_hidden()
+    first_card = page.locator(".event-card").first
+    top = first_card.evaluate("(card) => card.getBoundingClientRect().top")
+    assert top < PHONE["height"], f"the first event starts at {top}px, below the first screen"
+    summary = page.locator(".more-filters > summary")
+    assert summary.bounding_box()["height"] >= 44
+
+    search.fill("MIESTAMO")
+    search.press("Enter")
+    expect(page.locator(".event-card h2")).to_have_text(["Miestämö: kampustutustuminen"])
+    assert_fits_phone(page, "search results")
+
+    summary.press("Enter")  # keyboard opens the folded filters
+    expect(page.get_by_label("Aihealue")).to_be_visible()

@@ -4,8 +4,10 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import event as sa_event
+from sqlalchemy import select
 
 from eventsapp.extensions import db
+from eventsapp.models import Event
 from tests.conftest import form_data
 
 
@@ -47,6 +49,40 @@ def test_filters_and_search(client, make_event):
     assert titles(client, "?q=KAMPUS") == ["Kampustutustuminen"]
     assert titles(client, "?q=100%25") == []
     assert titles(client, "?organisation=ohjaamo-lahti&kind=other") == ["CV-paja"]
+
+
+def test_search_ignores_case_and_accents_and_finds_the_organiser(client, make_event, catalogue):
+    """Same answers on SQLite and PostgreSQL (run with TEST_DATABASE_URL for the latter)."""
+    make_event(title="Miestämö: kampustutustuminen", organisation="ohjaamo")
+    make_event(title="Työelämän digitaidot haltuun", sessions=3, summary="Miestämö-kurssi")
+    make_event(title="Åbo Akademi: café", organisation="ohjaamo")
+    make_event(title="Kirjaston työpaja", organisation="lab")  # LAB's name has "Miestämö"
+    everything = {
+        "Miestämö: kampustutustuminen",
+        "Työelämän digitaidot haltuun",
+        "Kirjaston työpaja",
+    }
+    for query in ("MIESTÄMÖ", "miestamo", "Miestämö", "MIESTAMO"):
+        assert set(titles(client, "?q=" + query)) == everything, query
+    for query in ("työelämän", "tyoelaman", "TYÖELÄMÄN digitaidot"):
+        assert titles(client, "?q=" + query) == ["Työelämän digitaidot haltuun"], query
+    assert titles(client, "?q=abo+CAFE") == ["Åbo Akademi: café"]
+    assert titles(client, "?q=åbo") == ["Åbo Akademi: café"]
+    assert set(titles(client, "?q=ohjaamo")) == {
+        "Miestämö: kampustutustuminen",
+        "Åbo Akademi: café",
+    }
+    assert titles(client, "?q=tyo%25") == []  # a typed % is a percent sign, not a wildcard
+
+    # The app keeps the folded text when an event or its organiser changes.
+    catalogue["ohjaamo"].name = "Nuorten Kohtaamo"
+    db.session.commit()
+    assert titles(client, "?q=ohjaamo") == []
+    assert len(titles(client, "?q=kohtaamo")) == 2
+    event = db.session.scalars(select(Event).where(Event.title.like("Kirjaston%"))).one()
+    event.title = "Kirjaston kädentaidot"
+    db.session.commit()
+    assert titles(client, "?q=kadentaidot") == ["Kirjaston kädentaidot"]
 
 
 def test_list_card_shows_what_a_participant_needs(client, make_event):
@@ -174,7 +210,7 @@ def count_queries(app):
     sa_event.remove(db.engine, "before_cursor_execute", before)
 
 
-@pytest.mark.parametrize("path", ["/", "/events/{id}", "/events/{id}/enrol"])
+@pytest.mark.parametrize("path", ["/", "/?q=MIESTAMO", "/events/{id}", "/events/{id}/enrol"])
 def test_pages_run_a_fixed_number_of_queries(app, client, make_event, count_queries, path):
     app.config["PAGE_CACHE_BYTES"] = 0  # count what a page costs when it is rendered
     rules = [{"kind": "age", "min_age": 18}, {"kind": "gender", "allowed": ["male"]}]

@@ -61,6 +61,9 @@ def test_postgres_urls_get_the_psycopg_driver():
     assert database_url("sqlite:///x.db") == "sqlite:///x.db"
 
 
+TRIGRAM = "ix_event_search_text_trgm"
+
+
 def test_migrations_build_the_schema_the_models_describe(database_uri):
     """`flask db upgrade` on an empty database gives exactly the models' schema."""
     app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_uri})
@@ -71,6 +74,9 @@ def test_migrations_build_the_schema_the_models_describe(database_uri):
         upgrade()
         with db.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+            if conn.dialect.name != "postgresql":
+                # Alembic ignores `ddl_if`: the trigram index exists on PostgreSQL only.
+                diff = [d for d in diff if not (d[0] == "add_index" and d[1].name == TRIGRAM)]
         assert diff == []
         db.drop_all()
         with db.engine.begin() as conn:

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import get_locale, gettext, ngettext
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from eventsapp import eligibility
+from eventsapp import eligibility, search
 from eventsapp.enrolment.services import seats_by_event
 from eventsapp.events import HELSINKI
 from eventsapp.extensions import db
@@ -59,7 +59,12 @@ class Filters:
 
     @property
     def active(self) -> bool:
-        return bool(self.category or self.kind or self.organisation or self.q)
+        return bool(self.narrowed or self.q)
+
+    @property
+    def narrowed(self) -> bool:
+        """A filter behind "Narrow the search" is set: the list shows them unfolded."""
+        return bool(self.category or self.kind or self.organisation)
 
 
 def _day(value: str | None) -> date | None:
@@ -126,15 +131,8 @@ def upcoming(filters: Filters, now: datetime, per_page: int) -> Page:
         stmt = stmt.where(spans.c.starts_at < _day_start(filters.end + timedelta(days=1)))
     if filters.updated_since:
         stmt = stmt.where(Event.updated_at >= filters.updated_since)
-    for word in filters.q.split():
-        pattern = _like(word)
-        stmt = stmt.where(
-            or_(
-                Event.title.ilike(pattern, escape="\\"),
-                Event.summary.ilike(pattern, escape="\\"),
-                Event.description.ilike(pattern, escape="\\"),
-            )
-        )
+    for word in search.fold(filters.q).split():
+        stmt = stmt.where(Event.search_text.like(_like(word), escape="\\"))
     total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     pages = max(1, math.ceil(total / per_page))
     page = min(filters.page, pages)

@@ -5,10 +5,11 @@ import unicodedata
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, func, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy import DDL, JSON, CheckConstraint, ForeignKey, Index, String, Text, func, select
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 
-from eventsapp import eligibility
+from eventsapp import eligibility, search
 from eventsapp.database import UTCDateTime, utcnow
 from eventsapp.extensions import db
 from eventsapp.models.catalogue import Category, Organisation
@@ -61,6 +62,13 @@ class Event(db.Model):
         CheckConstraint(_in("attendance_mode", AttendanceMode), name="attendance_mode"),
         CheckConstraint("capacity >= 0", name="capacity"),
         CheckConstraint("waitlist_cap IS NULL OR waitlist_cap >= 0", name="waitlist_cap"),
+        # PostgreSQL serves `search_text LIKE '%word%'` from a trigram index; SQLite scans.
+        Index(
+            "ix_event_search_text_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,6 +90,9 @@ class Event(db.Model):
     description_en: Mapped[str] = mapped_column(Text, default="")
     description_html_sv: Mapped[str] = mapped_column(Text, default="")
     description_html_en: Mapped[str] = mapped_column(Text, default="")
+    # Title, summary, description and organiser's name folded by `search.fold` (lower case, no
+    # accents), kept by `keep_search_text`: the calendar's search reads only this column.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     language: Mapped[str] = mapped_column(String(40), default="fi")  # e.g. "fi" or "fi,en"
     attendance_mode: Mapped[str] = mapped_column(String(20), default=AttendanceMode.IN_PERSON)
     capacity: Mapped[int] = mapped_column(default=20)
@@ -154,6 +165,55 @@ class Event(db.Model):
 
     def eligibility_rules(self) -> list[eligibility.Rule]:
         return [rule.to_rule() for rule in self.rules]
+
+
+sa_event.listen(
+    Event.__table__,
+    "before_create",
+    DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
+)
+
+_SEARCHED = (
+    "title", "title_sv", "title_en", "summary", "description", "description_sv",
+    "description_en", "organisation_id", "organisation",
+)  # fmt: skip
+
+
+def _refresh_search_text(session: Session, event: Event) -> None:
+    organisation = event.__dict__.get("organisation")
+    if organisation is None and event.organisation_id is not None:
+        organisation = session.get(Organisation, event.organisation_id)
+    text = search.event_text(
+        event.title,
+        event.title_sv,
+        event.title_en,
+        event.summary,
+        event.description,
+        event.description_sv,
+        event.description_en,
+        organisation.name if organisation is not None else "",
+    )
+    if event.search_text != text:
+        event.search_text = text
+
+
+@sa_event.listens_for(Session, "before_flush")
+def keep_search_text(session: Session, _context, _instances) -> None:
+    """Fold an event's searched texts whenever one of them (or its organiser's name) changes."""
+    from sqlalchemy import inspect
+
+    for obj in session.new:
+        if isinstance(obj, Event):
+            _refresh_search_text(session, obj)
+    for obj in session.dirty:
+        state = inspect(obj)
+        if isinstance(obj, Event) and any(
+            state.attrs[name].history.has_changes() for name in _SEARCHED
+        ):
+            _refresh_search_text(session, obj)
+        elif isinstance(obj, Organisation) and state.attrs.name.history.has_changes():
+            for event in session.scalars(select(Event).where(Event.organisation_id == obj.id)):
+                _refresh_search_text(session, event)
 
 
 class EventSession(db.Model):

@@ -23,9 +23,12 @@ from eventsapp.models.event import (
     session_spans,
 )
 from eventsapp.models.outbox import CalendarEntry, OutboxMessage, OutboxStatus
+from eventsapp.models.question import EventQuestion, QuestionAnswer
 from eventsapp.models.report import Attendance, AttendanceStatus, AuditEntry
 
 __all__ = [
+    "EventQuestion",
+    "QuestionAnswer",
     "ACTIVE_STATUSES",
     "MEMBER_ROLES",
     "Attendance",

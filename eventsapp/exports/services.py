@@ -394,7 +394,9 @@ def xlsx_file(
     """The workbook in a temporary file (deleted when closed), rewound; and its row count."""
     out = tempfile.TemporaryFile()  # noqa: SIM115 - the caller streams it, send_file closes it
     try:
-        stmt = attendee_query(event_id, options.statuses, question_ids).execution_options(yield_per=BATCH)
+        stmt = attendee_query(event_id, options.statuses, question_ids).execution_options(
+            yield_per=BATCH
+        )
         count = write_xlsx(db.session.execute(stmt), options, labels, title, out)
     except BaseException:
         out.close()

@@ -27,8 +27,6 @@ from eventsapp.models.question import EventQuestion, QuestionAnswer
 from eventsapp.models.report import Attendance, AttendanceStatus, AuditEntry
 
 __all__ = [
-    "EventQuestion",
-    "QuestionAnswer",
     "ACTIVE_STATUSES",
     "MEMBER_ROLES",
     "Attendance",
@@ -43,6 +41,7 @@ __all__ = [
     "EnrolmentStatus",
     "Event",
     "EventKind",
+    "EventQuestion",
     "EventSession",
     "EventStatus",
     "InvalidTransition",
@@ -50,6 +49,7 @@ __all__ = [
     "Organisation",
     "OutboxMessage",
     "OutboxStatus",
+    "QuestionAnswer",
     "Role",
     "User",
     "Window",

@@ -127,9 +127,7 @@ def cell(value: str | list[str] | None) -> str:
     return value
 
 
-def choice_counts(
-    question: Question, values: Sequence[str | list[str] | None]
-) -> dict[str, int]:
+def choice_counts(question: Question, values: Sequence[str | list[str] | None]) -> dict[str, int]:
     """Counts per choice of a choice question, every choice present (0 if none chose it)."""
     counts = dict.fromkeys(question.choices, 0)
     for value in values:

@@ -1,0 +1,227 @@
+"""The organiser's own questions (issue 9, part 2): kinds and validation, the constraints,
+the exports read back, the review, and `gdpr anonymise`: free text goes, reach-report choice
+answers stay unlinked, the counts per choice the same before and after."""
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from eventsapp import questions
+from eventsapp.extensions import db
+from eventsapp.models import EventQuestion, QuestionAnswer
+from eventsapp.questions import services as question_services
+from tests.test_exports import csv_rows, workbook
+from tests.test_exports import organiser as organiser
+from tests.test_exports import person as stored_person
+from tests.test_privacy import end_event, enrol, gdpr, person, rows
+
+HEARD = ("Friend", "Newspaper", "TE office")
+DATES = ("Monday", "Tuesday", "Wednesday")
+
+
+def q(kind, required=False, choices=(), audience=questions.ORGANISER_ONLY, qid=1):
+    return questions.Question(
+        id=qid, kind=kind, text="?", required=required, audience=audience, choices=choices
+    )
+
+
+# --- pure: validation of posted answers ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "posted", "value", "error"),
+    [
+        (q("yes_no"), ["yes"], "yes", None),
+        (q("yes_no"), ["maybe"], None, "Choose yes or no."),
+        (q("yes_no"), ["yes", "no"], None, "Choose yes or no."),
+        (q("yes_no"), [], None, None),
+        (q("yes_no", required=True), [], None, "Answer this question."),
+        (q("text", required=True), ["   "], None, "Answer this question."),
+        (q("text"), ["  Vegan  "], "Vegan", None),
+        (q("text"), ["x" * 501], None, "The answer is too long."),
+        (q("text"), ["a", "b"], None, "Give one answer."),
+        (q("one", choices=HEARD), ["Friend"], "Friend", None),
+        (q("one", choices=HEARD), ["Friend", "Newspaper"], None, "Choose one."),
+        (q("one", choices=HEARD), ["Radio"], None, "Choose among the choices given."),
+        (q("many", choices=DATES), ["Wednesday", "Monday"], ["Monday", "Wednesday"], None),
+        (q("many", choices=DATES), ["Monday", "Monday"], ["Monday"], None),
+        (q("many", choices=DATES), ["Monday", "Sunday"], None, "Choose among the choices given."),
+        (q("many", choices=DATES, required=True), [], None, "Answer this question."),
+    ],
+)
+def test_a_posted_answer_is_read_or_refused(question, posted, value, error):
+    assert questions.parse(question, posted) == questions.Parsed(value, error)
+
+
+def test_several_of_several_posts_the_field_once_per_choice():
+    form = {"q_7": ["Monday", "Tuesday"], "q_8": ["Friend"]}
+    answers, errors = questions.parse_all(
+        [q("many", choices=DATES, qid=7), q("one", choices=HEARD, qid=8, required=True)], form
+    )
+    assert answers == {7: ["Monday", "Tuesday"], 8: "Friend"} and errors == {}
+    assert questions.field_name(7) == "q_7"
+
+
+@pytest.mark.parametrize(
+    ("kind", "audience", "choices", "problems"),
+    [
+        ("one", "reach", HEARD, []),
+        ("many", "organiser", DATES, []),
+        ("text", "reach", (), ["Only a choice question can count in the reach report."]),
+        ("yes_no", "reach", (), ["Only a choice question can count in the reach report."]),
+        ("one", "organiser", ("Only",), ["Give at least two choices, one a line."]),
+        ("one", "organiser", ("A", "A"), ["Each choice may be given only once."]),
+        ("text", "organiser", ("A", "B"), ["Only a choice question has choices."]),
+    ],
+)
+def test_the_organiser_s_question_is_checked(kind, audience, choices, problems):
+    assert questions.check(kind, "How did you hear about this?", audience, choices) == problems
+
+
+def test_export_cell_joins_choices_and_counts_every_choice():
+    assert questions.cell(["Monday", "Tuesday"]) == "Monday; Tuesday"
+    assert questions.cell(None) == ""
+    counts = questions.choice_counts(
+        q("many", choices=DATES), [["Monday", "Tuesday"], ["Monday"], None]
+    )
+    assert counts == {"Monday": 2, "Tuesday": 1, "Wednesday": 0}
+
+
+# --- the database ------------------------------------------------------------------------------
+
+
+def add_questions(event_id: int) -> dict[str, int]:
+    made = {
+        "heard": EventQuestion(
+            event_id=event_id, position=0, kind="one", text="How did you hear about this?",
+            purpose="To know where to announce", audience="reach", choices=list(HEARD),
+        ),
+        "dates": EventQuestion(
+            event_id=event_id, position=1, kind="many", text="Which dates suit you?",
+            audience="organiser", choices=list(DATES),
+        ),
+        "diet": EventQuestion(
+            event_id=event_id, position=2, kind="text", text="Any dietary needs?",
+            purpose="For the lunch order",
+        ),
+        "photo": EventQuestion(
+            event_id=event_id, position=3, kind="yes_no", text="May we photograph you?",
+        ),
+    }  # fmt: skip
+    db.session.add_all(made.values())
+    db.session.commit()
+    return {key: question.id for key, question in made.items()}
+
+
+def answer(enrolment_id: int, ids: dict[str, int], **values) -> None:
+    for key, value in values.items():
+        db.session.add(QuestionAnswer(question_id=ids[key], enrolment_id=enrolment_id, value=value))
+    db.session.commit()
+
+
+def test_the_database_refuses_reach_for_a_text_question(app, make_event):
+    event = make_event()
+    db.session.add(EventQuestion(event_id=event.id, kind="text", text="?", audience="reach"))
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_one_answer_per_question_and_enrolment(app, make_event):
+    event = make_event()
+    ids = add_questions(event.id)
+    enrolment = enrol(event.id, person(1))
+    answer(enrolment.id, ids, diet="Vegan")
+    with pytest.raises(IntegrityError):
+        answer(enrolment.id, ids, diet="Gluten-free")
+    db.session.rollback()
+
+
+@pytest.fixture
+def answered(make_event):
+    event = make_event(title="Kampusvierailu", capacity=50)
+    ids = add_questions(event.id)
+    aino = stored_person(event, "Aino", "Aalto")
+    bert = stored_person(event, "Bert", "Berg")
+    answer(aino.id, ids, heard="Friend", dates=["Monday", "Wednesday"], diet="=Vegan", photo="no")
+    answer(bert.id, ids, heard="TE office")
+    return event, ids, aino, bert
+
+
+HEADERS = ["How did you hear about this?", "Which dates suit you?", "Any dietary needs?",
+           "May we photograph you?"]  # fmt: skip
+
+
+def test_csv_has_one_column_per_question(organiser, answered):
+    event, *_ = answered
+    response = organiser.get(f"/manage/events/{event.id}/attendees.csv?columns=name")
+    assert response.status_code == 200
+    assert csv_rows(response) == [
+        ["Name", *HEADERS],
+        ["Aino Aalto", "Friend", "Monday; Wednesday", "'=Vegan", "no"],
+        ["Bert Berg", "TE office", "", "", ""],
+    ]
+
+
+def test_xlsx_has_one_column_per_question(organiser, answered):
+    event, *_ = answered
+    sheet = workbook(organiser.get(f"/manage/events/{event.id}/attendees.xlsx?columns=name"))
+    values = [[cell or "" for cell in row] for row in sheet.iter_rows(values_only=True)]
+    assert values == [
+        ["Name", *HEADERS],
+        ["Aino Aalto", "Friend", "Monday; Wednesday", "'=Vegan", "no"],
+        ["Bert Berg", "TE office", "", "", ""],
+    ]
+
+
+def test_the_review_of_an_enrolment_shows_every_question(app, answered):
+    _, _, aino, bert = answered
+    review = [(question.text, value) for question, value in question_services.answers_of(aino.id)]
+    assert review == list(
+        zip(HEADERS, ["Friend", "Monday; Wednesday", "=Vegan", "no"], strict=True)
+    )
+    assert [value for _, value in question_services.answers_of(bert.id)] == [
+        "TE office",
+        "",
+        "",
+        "",
+    ]
+
+
+def test_anonymising_keeps_only_reach_choice_answers_unlinked(app, answered):
+    event, ids, _, _ = answered
+    before = question_services.reach_counts()
+    assert before == [
+        ("Kampusvierailu", "How did you hear about this?",
+         {"Friend": 1, "Newspaper": 0, "TE office": 1}),
+    ]  # fmt: skip
+    end_event(event.id, 100)
+    assert gdpr(app).exit_code == 0
+    left = rows(QuestionAnswer)
+    # Only the reach question's choices remain, and no row can be joined back to a person.
+    assert sorted(a.value for a in left) == ["Friend", "TE office"]
+    assert {a.question_id for a in left} == {ids["heard"]}
+    assert {a.enrolment_id for a in left} == {None}
+    db.session.expire_all()
+    assert question_services.reach_counts() == before
+
+
+def test_erasure_by_the_participant_unlinks_too(app, answered):
+    from eventsapp.enrolment import services
+    from eventsapp.privacy import services as privacy
+
+    _, ids, aino, _ = answered
+    services.cancel_enrolment(aino.id)
+    db.session.commit()
+    enrolment = db.session.get(type(aino), aino.id)
+    assert privacy.erase(enrolment) == privacy.Erasure.ERASED
+    db.session.commit()
+    mine = db.session.execute(
+        select(QuestionAnswer).where(QuestionAnswer.enrolment_id == aino.id)
+    ).all()
+    assert mine == []
+    heard = rows(QuestionAnswer, QuestionAnswer.question_id == ids["heard"])
+    assert sorted((a.value, a.enrolment_id is None) for a in heard) == [
+        ("Friend", True),
+        ("TE office", False),
+    ]

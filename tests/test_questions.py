@@ -10,6 +10,7 @@ from eventsapp import questions
 from eventsapp.extensions import db
 from eventsapp.models import EventQuestion, QuestionAnswer
 from eventsapp.questions import services as question_services
+from tests.conftest import form_data
 from tests.test_exports import csv_rows, workbook
 from tests.test_exports import organiser as organiser
 from tests.test_exports import person as stored_person
@@ -225,3 +226,60 @@ def test_erasure_by_the_participant_unlinks_too(app, answered):
         ("Friend", True),
         ("TE office", False),
     ]
+
+
+# --- the enrolment form ------------------------------------------------------------------------
+
+
+def test_the_form_shows_each_question_with_its_purpose(client, make_event):
+    event = make_event()
+    ids = add_questions(event.id)
+    page = client.get(f"/events/{event.id}/enrol?lang=en").get_data(as_text=True)
+    for text in HEADERS:
+        assert text in page
+    assert "For the lunch order" in page and "To know where to announce" in page
+    assert page.count(f'name="q_{ids["dates"]}"') == len(DATES)  # a checkbox per choice
+    assert f'name="q_{ids["diet"]}"' in page
+
+
+def test_enrolling_stores_the_answers_several_choices_posted_once_each(client, make_event):
+    event = make_event()
+    ids = add_questions(event.id)
+    data = form_data()
+    data.update(
+        {
+            f"q_{ids['heard']}": "Newspaper",
+            f"q_{ids['dates']}": ["Tuesday", "Monday"],
+            f"q_{ids['diet']}": "Gluten-free",
+        }
+    )
+    response = client.post(f"/events/{event.id}/enrol", data=data)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    stored = {a.question_id: a.value for a in rows(QuestionAnswer)}
+    assert stored == {
+        ids["heard"]: "Newspaper",
+        ids["dates"]: ["Monday", "Tuesday"],
+        ids["diet"]: "Gluten-free",
+    }
+    assert {a.enrolment_id for a in rows(QuestionAnswer)} != {None}
+
+
+def test_a_bad_answer_is_a_clear_message_and_no_enrolment(client, make_event):
+    from eventsapp.models import Enrolment
+
+    event = make_event()
+    ids = add_questions(event.id)
+    required = EventQuestion(
+        event_id=event.id, position=9, kind="one", text="Which campus?", required=True,
+        choices=["Lahti", "Heinola"],
+    )  # fmt: skip
+    db.session.add(required)
+    db.session.commit()
+    data = form_data()
+    data[f"q_{ids['heard']}"] = "Radio"
+    response = client.post(f"/events/{event.id}/enrol?lang=en", data=data)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Choose among the choices given." in page
+    assert "Answer this question." in page
+    assert rows(Enrolment) == [] and rows(QuestionAnswer) == []

@@ -283,3 +283,82 @@ def test_a_bad_answer_is_a_clear_message_and_no_enrolment(client, make_event):
     assert "Choose among the choices given." in page
     assert "Answer this question." in page
     assert rows(Enrolment) == [] and rows(QuestionAnswer) == []
+
+
+# --- the organiser's editor --------------------------------------------------------------------
+
+
+QUESTION_FIELDS = {
+    "questions-0-id": "",
+    "questions-0-kind": "one",
+    "questions-0-text": "How did you hear about this?",
+    "questions-0-purpose": "To know where to announce",
+    "questions-0-choice_list": "Friend\r\nNewspaper\r\n\r\nTE office",
+    "questions-0-audience": "reach",
+    "questions-1-id": "",
+    "questions-1-kind": "text",
+    "questions-1-text": "Any dietary needs?",
+    "questions-1-purpose": "For the lunch order",
+    "questions-1-choice_list": "",
+    "questions-1-required": "y",
+    "questions-1-audience": "organiser",
+}
+
+
+def stored_questions(event_id: int) -> list[tuple]:
+    return [
+        (q.kind, q.text, q.purpose, q.required, q.audience, q.choices)
+        for q in rows(
+            EventQuestion, EventQuestion.event_id == event_id, order=EventQuestion.position
+        )
+    ]
+
+
+def test_the_organiser_adds_questions_and_an_edit_keeps_their_ids(client, make_user, catalogue):
+    from tests.test_manage import created_id, form_of, new_event_form, text
+
+    make_user("kati@lab.fi", name="Kati Ojala", organiser=["lab"])
+    from tests.conftest import login
+
+    login(client, "kati@lab.fi")
+    page = text(client.get("/manage/events/new?lang=en"))
+    assert 'name="add_question"' in page
+    event_id = created_id(
+        client.post("/manage/events/new", data=new_event_form(catalogue, **QUESTION_FIELDS))
+    )
+    assert stored_questions(event_id) == [
+        ("one", "How did you hear about this?", "To know where to announce", False, "reach",
+         ["Friend", "Newspaper", "TE office"]),
+        ("text", "Any dietary needs?", "For the lunch order", True, "organiser", []),
+    ]  # fmt: skip
+    ids = [q.id for q in rows(EventQuestion)]
+    form = form_of(text(client.get(f"/manage/events/{event_id}/edit")))
+    assert form["questions-0-choice_list"].splitlines() == ["Friend", "Newspaper", "TE office"]
+    response = client.post(f"/manage/events/{event_id}/edit", data={**form, "save": "1"})
+    assert response.status_code == 303, text(response)[:2000]
+    assert [q.id for q in rows(EventQuestion)] == ids  # kept: the answers refer to them
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"questions-1-audience": "reach"},
+            "Only a choice question can count in the reach report.",
+        ),
+        ({"questions-0-choice_list": "Friend"}, "Give at least two choices, one a line."),
+        ({"questions-1-text": ""}, "Write the question."),
+    ],
+)
+def test_a_bad_question_is_refused_with_a_message(client, make_user, catalogue, overrides, message):
+    from tests.conftest import login
+    from tests.test_manage import new_event_form, text
+
+    make_user("kati@lab.fi", name="Kati Ojala", organiser=["lab"])
+    login(client, "kati@lab.fi")
+    client.get("/?lang=en")
+    data = new_event_form(catalogue, **{**QUESTION_FIELDS, **overrides})
+    response = client.post("/manage/events/new", data=data)
+    assert response.status_code == 200
+    assert message in text(response)
+    assert rows(EventQuestion) == []

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from flask import render_template
 from flask_babel import force_locale, gettext
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from eventsapp.database import lock_for_update, utcnow
@@ -32,8 +32,10 @@ from eventsapp.models import (
     Enrolment,
     EnrolmentStatus,
     Event,
+    EventQuestion,
     EventSession,
     EventStatus,
+    QuestionAnswer,
     session_spans,
 )
 from eventsapp.models.event import slugify
@@ -83,6 +85,19 @@ class RuleData:
 
 
 @dataclass(frozen=True)
+class QuestionData:
+    """One of the organiser's own questions as entered, already checked."""
+
+    id: int | None
+    kind: str
+    text: str
+    purpose: str = ""
+    required: bool = False
+    audience: str = "organiser"
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class EventData:
     organisation_id: int
     category_id: int
@@ -105,6 +120,7 @@ class EventData:
     what_to_bring: str = ""
     sessions: tuple[SessionData, ...] = ()
     rules: tuple[RuleData, ...] = ()
+    questions: tuple[QuestionData, ...] | None = None  # None: leave the questions as they are
 
 
 _EVENT_FIELDS = (
@@ -443,6 +459,7 @@ def create_event(data: EventData) -> Event:
     )
     db.session.add(event)
     db.session.flush()
+    _save_questions(event.id, data.questions)
     return event
 
 
@@ -568,6 +585,7 @@ def save_event(event_id: int, data: EventData, now: datetime | None = None) -> S
             )
     event.sessions.sort(key=lambda s: s.starts_at)
     _save_rules(event, data.rules)
+    _save_questions(event.id, data.questions)
     event.updated_at = utcnow()
     db.session.flush()
 
@@ -600,6 +618,35 @@ def _save_rules(event: Event, items: tuple[RuleData, ...]) -> None:
         if rule_id not in kept:
             event.rules.remove(rule)
     event.rules.sort(key=lambda rule: rule.position)
+
+
+def _save_questions(event_id: int, items: tuple[QuestionData, ...] | None) -> None:
+    """Update the organiser's questions in place, keeping their ids (the answers refer to
+    them); a question whose kind changed is a new one. Removed questions take their answers."""
+    if items is None:
+        return
+    from eventsapp.questions import services as question_services
+
+    existing = {question.id: question for question in question_services.of_event(event_id)}
+    kept = set()
+    for position, item in enumerate(items):
+        question = existing.get(item.id) if item.id is not None else None
+        if question is None or question.kind != item.kind or question.id in kept:
+            question = EventQuestion(event_id=event_id, kind=item.kind)
+            db.session.add(question)
+        else:
+            kept.add(question.id)
+        question.position = position
+        question.text = item.text
+        question.purpose = item.purpose
+        question.required = item.required
+        question.audience = item.audience
+        question.choices = list(item.choices)
+    removed = [question_id for question_id in existing if question_id not in kept]
+    if removed:
+        db.session.execute(delete(QuestionAnswer).where(QuestionAnswer.question_id.in_(removed)))
+        db.session.execute(delete(EventQuestion).where(EventQuestion.id.in_(removed)))
+    db.session.flush()
 
 
 def _invite_to_session(event: Event, session: EventSession, now: datetime) -> int:

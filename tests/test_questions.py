@@ -362,3 +362,28 @@ def test_a_bad_question_is_refused_with_a_message(client, make_user, catalogue, 
     assert response.status_code == 200
     assert message in text(response)
     assert rows(EventQuestion) == []
+
+
+def test_the_reach_report_shows_counts_per_choice_the_same_after_anonymising(
+    client, app, answered, make_user
+):
+    from eventsapp.database import utcnow
+    from eventsapp.reports import services as reports
+    from tests.conftest import login
+
+    event, *_ = answered
+    end_event(event.id, 100)
+    period = reports.last_twelve_months(utcnow())
+    before = reports.reach(period, None).choices
+    assert before == [
+        ("Kampusvierailu", "How did you hear about this?",
+         {"Friend": 1, "Newspaper": 0, "TE office": 1}),
+    ]  # fmt: skip
+    assert gdpr(app).exit_code == 0
+    db.session.expire_all()
+    assert reports.reach(period, None).choices == before
+    make_user("dila@example.fi", coordinator=True)
+    login(client, "dila@example.fi")
+    page = client.get("/admin/reports?lang=en").get_data(as_text=True)
+    assert "Kampusvierailu: How did you hear about this?" in page
+    assert "Which dates suit you?" not in page  # organiser-only: never in a report

@@ -3,7 +3,7 @@ report's counts per choice. Functions flush, never commit."""
 
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from eventsapp import questions
 from eventsapp.extensions import db
@@ -45,28 +45,25 @@ def answers_of(enrolment_id: int) -> list[tuple[EventQuestion, str]]:
     return [(question, questions.cell(value)) for question, value in rows]
 
 
-def reach_counts(event_ids: Sequence[int] | None = None) -> list[tuple[str, str, dict[str, int]]]:
+def reach_counts(
+    event_ids: Sequence[int] | Select | None = None,
+) -> list[tuple[str, str, dict[str, int]]]:
     """The reach report's counts per choice of every "counts in the reach report" question:
     (event title, question, {choice: count}). Answers unlinked by anonymising still count.
-    Two queries whatever the number of events."""
+    One query whatever the number of events."""
     stmt = (
-        select(EventQuestion, Event.title)
+        select(EventQuestion, Event.title, QuestionAnswer.value)
         .join(Event, Event.id == EventQuestion.event_id)
+        .outerjoin(QuestionAnswer, QuestionAnswer.question_id == EventQuestion.id)
         .where(EventQuestion.audience == questions.REACH)
-        .order_by(Event.id, EventQuestion.position, EventQuestion.id)
+        .order_by(Event.id, EventQuestion.position, EventQuestion.id, QuestionAnswer.id)
     )
     if event_ids is not None:
         stmt = stmt.where(EventQuestion.event_id.in_(event_ids))
-    found = db.session.execute(stmt).all()
-    values: dict[int, list] = {question.id: [] for question, _ in found}
-    if values:
-        for question_id, value in db.session.execute(
-            select(QuestionAnswer.question_id, QuestionAnswer.value).where(
-                QuestionAnswer.question_id.in_(values)
-            )
-        ):
-            values[question_id].append(value)
+    found: dict[int, tuple[EventQuestion, str, list]] = {}
+    for question, title, value in db.session.execute(stmt):
+        found.setdefault(question.id, (question, title, []))[2].append(value)
     return [
-        (title, question.text, questions.choice_counts(question.to_question(), values[question.id]))
-        for question, title in found
+        (title, question.text, questions.choice_counts(question.to_question(), values))
+        for question, title, values in found.values()
     ]

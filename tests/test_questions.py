@@ -387,3 +387,15 @@ def test_the_reach_report_shows_counts_per_choice_the_same_after_anonymising(
     page = client.get("/admin/reports?lang=en").get_data(as_text=True)
     assert "Kampusvierailu: How did you hear about this?" in page
     assert "Which dates suit you?" not in page  # organiser-only: never in a report
+
+
+def test_the_organiser_sees_the_answers_in_the_review(client, make_user, answered):
+    from tests.conftest import login
+
+    event, *_ = answered
+    make_user("kati@lab.fi", name="Kati Ojala", organiser=["lab"])
+    login(client, "kati@lab.fi")
+    page = client.get(f"/manage/events/{event.id}?lang=en").get_data(as_text=True)
+    assert "<dt>Which dates suit you?</dt><dd>Monday; Wednesday</dd>" in page
+    assert "<dt>Any dietary needs?</dt><dd>=Vegan</dd>" in page
+    assert "<dt>How did you hear about this?</dt><dd>TE office</dd>" in page

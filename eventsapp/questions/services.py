@@ -67,3 +67,18 @@ def reach_counts(
         (title, question.text, questions.choice_counts(question.to_question(), values))
         for question, title, values in found.values()
     ]
+
+
+def answers_by_enrolment(event_id: int) -> dict[int, list[tuple[str, str]]]:
+    """The review of an event's enrolments: enrolment id -> [(question, answer as text)] of
+    the questions answered, in the questions' order. One query."""
+    rows = db.session.execute(
+        select(QuestionAnswer.enrolment_id, EventQuestion.text, QuestionAnswer.value)
+        .join(EventQuestion, EventQuestion.id == QuestionAnswer.question_id)
+        .where(EventQuestion.event_id == event_id, QuestionAnswer.enrolment_id.is_not(None))
+        .order_by(EventQuestion.position, EventQuestion.id)
+    ).all()
+    found: dict[int, list[tuple[str, str]]] = {}
+    for enrolment_id, text, value in rows:
+        found.setdefault(enrolment_id, []).append((text, questions.cell(value)))
+    return found

@@ -87,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     from eventsapp.enrolment.routes import bp as enrolment
     from eventsapp.exports.routes import audit_bp
     from eventsapp.exports.routes import bp as exports
+    from eventsapp.feedback.routes import bp as feedback
     from eventsapp.mail.routes import bp as outbox
     from eventsapp.manage.routes import bp as manage
     from eventsapp.reports.routes import bp as reports
@@ -102,3 +103,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(attendance)
     app.register_blueprint(reports)
+    app.register_blueprint(feedback)

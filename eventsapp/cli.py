@@ -48,10 +48,26 @@ def register(app: Flask) -> None:
 
     @outbox.command("send")
     @click.option("--batch", default=50, show_default=True, help="Messages per SMTP connection.")
-    def outbox_send(batch: int) -> None:
-        """One pass: send what is due, then stop."""
+    @click.option(
+        "--as-of",
+        type=click.DateTime(formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]),
+        default=None,
+        help="Queue the feedback due at this UTC time (default: now).",
+    )
+    def outbox_send(batch: int, as_of) -> None:
+        """One pass: queue the feedback requests due, send what is due, then stop."""
+        from datetime import UTC
+
+        from eventsapp.database import utcnow
+        from eventsapp.extensions import db
+        from eventsapp.feedback.services import queue_due_feedback
         from eventsapp.mail.sender import send_due
 
+        moment = as_of.replace(tzinfo=UTC) if as_of else utcnow()
+        queued = queue_due_feedback(moment)
+        db.session.commit()
+        if queued:
+            click.echo(f"{queued} feedback requests queued.")
         if not app.config.get("MAIL_SERVER"):
             click.echo("MAIL_SERVER is not set: messages stay in the outbox.")
             return

@@ -22,6 +22,7 @@ from eventsapp.models.event import (
     enrolment_window,
     session_spans,
 )
+from eventsapp.models.feedback import FeedbackAnswer, FeedbackRequest, FeedbackSetting
 from eventsapp.models.outbox import CalendarEntry, OutboxMessage, OutboxStatus
 from eventsapp.models.question import EventQuestion, QuestionAnswer
 from eventsapp.models.report import Attendance, AttendanceStatus, AuditEntry
@@ -44,6 +45,9 @@ __all__ = [
     "EventQuestion",
     "EventSession",
     "EventStatus",
+    "FeedbackAnswer",
+    "FeedbackRequest",
+    "FeedbackSetting",
     "InvalidTransition",
     "Membership",
     "Organisation",

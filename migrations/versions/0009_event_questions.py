@@ -1,4 +1,4 @@
-"""the organiser's own questions and their answers
+"""the organiser's own questions and their answers; feedback after the event
 
 Revision ID: 0009
 Revises: 0006
@@ -6,6 +6,7 @@ Revises: 0006
 """
 from alembic import op
 import sqlalchemy as sa
+
 
 
 revision = '0009'
@@ -57,7 +58,58 @@ def upgrade():
     op.create_index(op.f('ix_question_answer_question_id'), 'question_answer', ['question_id'])
     op.create_index(op.f('ix_question_answer_enrolment_id'), 'question_answer', ['enrolment_id'])
 
+    op.create_table(
+        'feedback_setting',
+        sa.Column('event_id', sa.Integer(), nullable=False),
+        sa.Column('hours_after', sa.Integer(), nullable=False),
+        sa.Column('named', sa.Boolean(), nullable=False),
+        sa.CheckConstraint('hours_after >= 0', name=op.f('ck_feedback_setting_hours_after')),
+        sa.ForeignKeyConstraint(['event_id'], ['event.id'],
+                                name=op.f('fk_feedback_setting_event_id_event'),
+                                ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('event_id', name=op.f('pk_feedback_setting')),
+    )
+    op.create_table(
+        'feedback_request',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('event_id', sa.Integer(), nullable=False),
+        sa.Column('enrolment_id', sa.Integer(), nullable=False),
+        sa.Column('token', sa.String(length=64), nullable=False),
+        sa.Column('queued_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('used', sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(['event_id'], ['event.id'],
+                                name=op.f('fk_feedback_request_event_id_event'),
+                                ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['enrolment_id'], ['enrolment.id'],
+                                name=op.f('fk_feedback_request_enrolment_id_enrolment'),
+                                ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_feedback_request')),
+        sa.UniqueConstraint('enrolment_id', name=op.f('uq_feedback_request_enrolment_id')),
+        sa.UniqueConstraint('token', name=op.f('uq_feedback_request_token')),
+    )
+    op.create_index(op.f('ix_feedback_request_event_id'), 'feedback_request', ['event_id'])
+    op.create_table(
+        'feedback_answer',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('event_id', sa.Integer(), nullable=False),
+        sa.Column('score', sa.Integer(), nullable=False),
+        sa.Column('text', sa.Text(), nullable=False),
+        sa.Column('enrolment_id', sa.Integer(), nullable=True),
+        sa.CheckConstraint('score BETWEEN 1 AND 5', name=op.f('ck_feedback_answer_score')),
+        sa.ForeignKeyConstraint(['event_id'], ['event.id'],
+                                name=op.f('fk_feedback_answer_event_id_event'),
+                                ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['enrolment_id'], ['enrolment.id'],
+                                name=op.f('fk_feedback_answer_enrolment_id_enrolment'),
+                                ondelete='SET NULL'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_feedback_answer')),
+    )
+    op.create_index(op.f('ix_feedback_answer_event_id'), 'feedback_answer', ['event_id'])
+
 
 def downgrade():
+    op.drop_table('feedback_answer')
+    op.drop_table('feedback_request')
+    op.drop_table('feedback_setting')
     op.drop_table('question_answer')
     op.drop_table('event_question')

@@ -170,3 +170,22 @@ def test_the_organiser_sees_asked_rate_distribution_and_texts(client, make_user,
     assert "<li>Kiitos!</li>" in page
     summary = feedback.summary(event.id)
     assert (summary.asked, summary.answered, summary.mean) == (1, 1, 5.0)
+
+
+def test_the_editor_sets_the_hours_and_named_feedback(client, make_user, make_event):
+    from tests.test_manage import form_of, text
+
+    event = make_event()
+    make_user("kati@lab.fi", name="Kati Ojala", organiser=["lab"])
+    login(client, "kati@lab.fi")
+    form = form_of(text(client.get(f"/manage/events/{event.id}/edit")))
+    assert form["feedback_hours"] == "2"
+    data = {**form, "feedback_hours": "26", "feedback_named": "y", "save": "1"}
+    response = client.post(f"/manage/events/{event.id}/edit", data=data)
+    assert response.status_code == 303, text(response)[:2000]
+    setting = rows(FeedbackSetting, order=FeedbackSetting.event_id)[0]
+    assert (setting.hours_after, setting.named) == (26, True)
+    bad = client.post(
+        f"/manage/events/{event.id}/edit?lang=en", data={**data, "feedback_hours": "-1"}
+    )
+    assert bad.status_code == 200 and "Enter between 0 and 336 hours." in text(bad)

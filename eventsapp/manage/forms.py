@@ -488,6 +488,21 @@ class EventForm(FlaskForm):
         _l("Kind of the new rule"), choices=choices(RULE_KINDS), validate_choice=False
     )
     questions = FieldList(FormField(QuestionForm), max_entries=MAX_QUESTIONS)
+    feedback_hours = IntegerField(
+        _l("Feedback request, hours after the last session"),
+        default=2,
+        validators=[
+            Optional(),
+            NumberRange(0, 24 * 14, _l("Enter between 0 and 336 hours.")),
+        ],
+        invalid_value_message=_l("Enter the hours as a whole number."),
+        description=_l(
+            "Those marked present get one question: was this worth your time? Empty: 2 hours."
+        ),
+    )
+    feedback_named = BooleanField(
+        _l("Named feedback: the answers carry the person's name (otherwise anonymous)")
+    )
     contact_name = StringField(_l("Contact person"), validators=[Length(max=200)], filters=[strip])
     contact_email = EmailField(
         _l("Contact email"),
@@ -548,6 +563,8 @@ class EventForm(FlaskForm):
             self.target_group,
             *(field for entry in self.rules for field in entry.form.shown_fields()),
             *(field for entry in self.questions for field in entry.form.shown_fields()),
+            self.feedback_hours,
+            self.feedback_named,
             self.contact_name,
             self.contact_email,
             self.contact_phone,
@@ -638,6 +655,8 @@ class EventForm(FlaskForm):
             sessions=tuple(entry.form.to_data() for entry in self.sessions),
             rules=tuple(entry.form.to_data() for entry in self.rules),
             questions=tuple(entry.form.to_data() for entry in self.questions),
+            feedback_hours=self.feedback_hours.data,
+            feedback_named=bool(self.feedback_named.data),
         )
 
 
@@ -688,6 +707,7 @@ def event_data(event) -> dict:
         "sessions": [_session_data(session) for session in event.sessions],
         "rules": [_rule_data(rule) for rule in event.rules],
         "questions": [_question_data(question) for question in _questions_of(event.id)],
+        **_feedback_data(event.id),
     }
 
 
@@ -703,6 +723,13 @@ def _session_data(session) -> dict:
         "room": session.room,
         "online_url": session.online_url,
     }
+
+
+def _feedback_data(event_id: int) -> dict:
+    from eventsapp.feedback.services import setting_of
+
+    setting = setting_of(event_id)
+    return {"feedback_hours": setting.hours_after, "feedback_named": setting.named}
 
 
 def _questions_of(event_id: int) -> list:

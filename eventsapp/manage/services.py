@@ -35,6 +35,7 @@ from eventsapp.models import (
     EventQuestion,
     EventSession,
     EventStatus,
+    FeedbackSetting,
     QuestionAnswer,
     session_spans,
 )
@@ -121,6 +122,8 @@ class EventData:
     sessions: tuple[SessionData, ...] = ()
     rules: tuple[RuleData, ...] = ()
     questions: tuple[QuestionData, ...] | None = None  # None: leave the questions as they are
+    feedback_hours: int | None = None  # feedback mail this many hours after the last session
+    feedback_named: bool = False  # the feedback answers carry the person's name
 
 
 _EVENT_FIELDS = (
@@ -460,6 +463,7 @@ def create_event(data: EventData) -> Event:
     db.session.add(event)
     db.session.flush()
     _save_questions(event.id, data.questions)
+    _save_feedback(event.id, data)
     return event
 
 
@@ -586,6 +590,7 @@ def save_event(event_id: int, data: EventData, now: datetime | None = None) -> S
     event.sessions.sort(key=lambda s: s.starts_at)
     _save_rules(event, data.rules)
     _save_questions(event.id, data.questions)
+    _save_feedback(event.id, data)
     event.updated_at = utcnow()
     db.session.flush()
 
@@ -647,6 +652,18 @@ def _save_questions(event_id: int, items: tuple[QuestionData, ...] | None) -> No
         db.session.execute(delete(QuestionAnswer).where(QuestionAnswer.question_id.in_(removed)))
         db.session.execute(delete(EventQuestion).where(EventQuestion.id.in_(removed)))
     db.session.flush()
+
+
+def _save_feedback(event_id: int, data: EventData) -> None:
+    """The event's feedback choices (None hours: leave them as they are)."""
+    if data.feedback_hours is None:
+        return
+    setting = db.session.get(FeedbackSetting, event_id)
+    if setting is None:
+        setting = FeedbackSetting(event_id=event_id)
+        db.session.add(setting)
+    setting.hours_after = data.feedback_hours
+    setting.named = data.feedback_named
 
 
 def _invite_to_session(event: Event, session: EventSession, now: datetime) -> int:

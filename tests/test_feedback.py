@@ -189,3 +189,18 @@ def test_the_editor_sets_the_hours_and_named_feedback(client, make_user, make_ev
         f"/manage/events/{event.id}/edit?lang=en", data={**data, "feedback_hours": "-1"}
     )
     assert bad.status_code == 200 and "Enter between 0 and 336 hours." in text(bad)
+
+
+def test_anonymising_makes_named_feedback_anonymous(client, app, asked):
+    from tests.test_privacy import gdpr
+
+    event, present, token = asked
+    event_id = event.id
+    db.session.add(FeedbackSetting(event_id=event_id, named=True))
+    db.session.commit()
+    client.post(f"/feedback/{token}", data={"score": "2", "text": "Liian pitkä"})
+    assert [a.enrolment_id for a in rows(FeedbackAnswer)] == [present.id]
+    end_event(event_id, 100)
+    assert gdpr(app).exit_code == 0
+    assert [(a.enrolment_id, a.score) for a in rows(FeedbackAnswer)] == [(None, 2)]
+    assert feedback.summary(event_id).answered == 1

@@ -14,7 +14,8 @@ count:
   (a random UID, the event's title, place and time: nothing about the person).
 - the answers to the organiser's own questions: free-text, yes/no and "for the organiser
   only" answers are removed; choice answers of questions that count in the reach report stay,
-  unlinked from the person (`enrolment_id` NULL), so the reach numbers stay the same.
+  unlinked from the person (`enrolment_id` NULL), so the reach numbers stay the same;
+  named feedback answers become anonymous (their score and text stay, unlinked).
 
 Two ways in: `anonymise_expired` (the `flask gdpr anonymise` command) takes every enrolment
 of events that ended more than N days ago, in chunks of a fixed number of queries, each chunk
@@ -41,6 +42,7 @@ from eventsapp.models import (
     EnrolmentStatus,
     Event,
     EventQuestion,
+    FeedbackAnswer,
     OutboxMessage,
     OutboxStatus,
     QuestionAnswer,
@@ -119,6 +121,12 @@ def _unlink_answers(ids: list[int]) -> None:
     db.session.execute(
         update(QuestionAnswer)
         .where(QuestionAnswer.enrolment_id.in_(anonymised))
+        .values(enrolment_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(  # named feedback becomes anonymous
+        update(FeedbackAnswer)
+        .where(FeedbackAnswer.enrolment_id.in_(anonymised))
         .values(enrolment_id=None)
         .execution_options(synchronize_session=False)
     )

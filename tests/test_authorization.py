@@ -30,6 +30,7 @@ PUBLIC = {
     "enrolment.manage",
     "enrolment.cancel",
     "enrolment.erase",
+    "feedback.answer",  # the token is the key, as for enrolment.manage
     "auth.login",
     "auth.logout",
     "auth.reset_request",
@@ -75,6 +76,7 @@ RULES = {
     "manage.index": "organisers",
     "manage.new": "organisers",
     "manage.event": "lab_object",
+    "feedback.summary": "lab_object",
     "manage.edit": "lab_object",
     "manage.preview": "lab_object",
     "manage.publish": "lab_object",

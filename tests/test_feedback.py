@@ -204,3 +204,11 @@ def test_anonymising_makes_named_feedback_anonymous(client, app, asked):
     assert gdpr(app).exit_code == 0
     assert [(a.enrolment_id, a.score) for a in rows(FeedbackAnswer)] == [(None, 2)]
     assert feedback.summary(event_id).answered == 1
+
+
+def test_the_event_page_links_to_its_feedback(client, make_user, make_event):
+    event = make_event()
+    make_user("kati@lab.fi", name="Kati Ojala", organiser=["lab"])
+    login(client, "kati@lab.fi")
+    page = client.get(f"/manage/events/{event.id}").get_data(as_text=True)
+    assert f'href="/manage/events/{event.id}/feedback"' in page

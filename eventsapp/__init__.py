@@ -124,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     from eventsapp.enrolment.routes import bp as enrolment
     from eventsapp.exports.routes import audit_bp
     from eventsapp.exports.routes import bp as exports
+    from eventsapp.feedback.routes import bp as feedback
     from eventsapp.mail.routes import bp as outbox
     from eventsapp.manage.routes import bp as manage
     from eventsapp.reports.routes import bp as reports
@@ -143,3 +144,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api)
     app.register_blueprint(embed)
     app.register_blueprint(seo)
+    app.register_blueprint(feedback)
+    # Work that falls due with time, done by the outbox sender before each pass.
+    from eventsapp.feedback.services import due_work as feedback_due
+
+    app.extensions["due_work"] = [feedback_due]

@@ -42,6 +42,7 @@ PUBLIC = {
     "embed.event",
     "seo.sitemap",
     "seo.robots",
+    "feedback.answer",  # the token is the key, as for enrolment.manage
     "auth.login",
     "auth.logout",
     "auth.reset_request",
@@ -88,6 +89,7 @@ RULES = {
     "embed.builder": "organisers",
     "manage.new": "organisers",
     "manage.event": "lab_object",
+    "feedback.summary": "lab_object",
     "manage.edit": "lab_object",
     "manage.preview": "lab_object",
     "manage.publish": "lab_object",

@@ -597,9 +597,10 @@ def test_a_fixed_number_of_queries(client, app, catalogue, make_user):
         with counted_queries() as download:
             assert client.get(f"/admin/reports?{QUERY}&format=xlsx").status_code == 200
         selects = [s for s in service if s.lstrip().upper().startswith("SELECT")]
-        assert len(selects) == 3, selects  # categories, enrolment counts, attendance counts
-        # The user and their memberships, the organisations, and the report's three.
-        assert len([s for s in page if s.lstrip().upper().startswith("SELECT")]) == 6, page
+        # categories, enrolment counts, attendance counts, the reach questions' answers
+        assert len(selects) == 4, selects
+        # The user and their memberships, the organisations, and the report's four.
+        assert len([s for s in page if s.lstrip().upper().startswith("SELECT")]) == 7, page
         return report.total.events, len(page), len(download)
 
     add_events(2)

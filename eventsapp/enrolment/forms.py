@@ -10,6 +10,7 @@ from wtforms import (
     DateField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
@@ -24,6 +25,7 @@ from wtforms.validators import (
 )
 
 from eventsapp import eligibility, municipalities
+from eventsapp import questions as own_questions
 from eventsapp.enrolment.services import Applicant
 from eventsapp.fields import EmailField, StringField, TelField
 from eventsapp.sms.phone import InvalidPhone, to_e164
@@ -152,6 +154,22 @@ class EnrolmentForm(FlaskForm):
 
     question_fields: tuple[str, ...] = ()
     rule_field_names: tuple[str, ...] = ()
+    organiser_questions: tuple[own_questions.Question, ...] = ()  # the organiser's own questions
+
+    def own_fields(self) -> list:
+        """The organiser's own questions, each with its kind (for the template's macro)."""
+        return [
+            (question.kind, self[own_questions.field_name(question.id)])
+            for question in self.organiser_questions
+        ]
+
+    def own_answers(self) -> dict[int, str | list[str]]:
+        """The answers to the organiser's own questions (valid once the form validated)."""
+        posted = {
+            own_questions.field_name(q.id): self[own_questions.field_name(q.id)].raw_data or []
+            for q in self.organiser_questions
+        }
+        return own_questions.parse_all(self.organiser_questions, posted)[0]
 
     def rule_fields(self) -> list:
         """The target-group questions, in the order the rules engine gives them."""
@@ -160,7 +178,8 @@ class EnrolmentForm(FlaskForm):
     def ordered_fields(self) -> list:
         """Every field in the order the form shows it (and the error summary lists it)."""
         details = [self.first_name, self.last_name, self.email, self.phone, self.reminder_sms]
-        return [*details, *self.rule_fields(), self.notes, self.consent]
+        own = [field for _, field in self.own_fields()]
+        return [*details, *self.rule_fields(), *own, self.notes, self.consent]
 
     def to_applicant(self, locale: str) -> Applicant:
         def value(name: str):
@@ -199,8 +218,43 @@ def municipality_choices(locale: str) -> tuple[SelectChoice, ...]:
     )
 
 
-def form_for(rules: list[eligibility.Rule], locale: str, **kwargs) -> EnrolmentForm:
-    """An enrolment form with exactly the questions these rules need (data minimisation)."""
+def own_question_check(question: own_questions.Question):
+    """A validator reading the posted values with the pure core's rules."""
+
+    def check(form, field):
+        error = own_questions.parse(question, field.raw_data or []).error
+        if error:
+            raise ValidationError(_l(error))
+
+    return check
+
+
+def own_question_field(question: own_questions.Question):
+    """The form field of one of the organiser's questions; its purpose shown under it."""
+    options = {
+        "description": question.purpose,
+        "validators": [own_question_check(question)],
+    }
+    if question.kind == own_questions.TEXT:
+        return StringField(
+            question.text, render_kw={"maxlength": own_questions.TEXT_MAX}, **options
+        )
+    if question.kind == own_questions.YES_NO:
+        return RadioField(question.text, choices=choices(YES_NO), validate_choice=False, **options)
+    listed = [SelectChoice(choice, choice) for choice in question.choices]
+    if question.kind == own_questions.ONE:
+        return RadioField(question.text, choices=listed, validate_choice=False, **options)
+    return SelectMultipleField(question.text, choices=listed, validate_choice=False, **options)
+
+
+def form_for(
+    rules: list[eligibility.Rule],
+    locale: str,
+    own: tuple[own_questions.Question, ...] = (),
+    **kwargs,
+) -> EnrolmentForm:
+    """An enrolment form with exactly the questions these rules need (data minimisation),
+    and the organiser's own questions `own`."""
     needed = eligibility.fields_needed(rules)
     questions = {f"q_{rule.id}": rule for rule in rules if rule.kind == "question"}
     fields = {}
@@ -245,7 +299,10 @@ def form_for(rules: list[eligibility.Rule], locale: str, **kwargs) -> EnrolmentF
                 AnyOf(("yes", "no"), _l("Answer yes or no.")),
             ],
         )
+    for question in own:
+        fields[own_questions.field_name(question.id)] = own_question_field(question)
     form_class = type("EventEnrolmentForm", (EnrolmentForm,), fields)
+    form_class.organiser_questions = tuple(own)
     form_class.question_fields = tuple(questions)
     form_class.rule_field_names = needed
     return form_class(**kwargs)

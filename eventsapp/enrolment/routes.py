@@ -24,6 +24,7 @@ from eventsapp.extensions import db, limiter, within_limit
 from eventsapp.mail.reminders import upcoming
 from eventsapp.models import EventStatus, Window, email_key, enrolment_window
 from eventsapp.privacy import services as privacy
+from eventsapp.questions import services as question_services
 
 bp = Blueprint("enrolment", __name__)
 
@@ -79,7 +80,8 @@ def _no_enrolment_limit() -> bool:
 def enrol(event_id: int):
     event = _published_event(event_id)
     locale = str(get_locale())
-    form = form_for(event.eligibility_rules(), locale)
+    own = tuple(q.to_question() for q in question_services.of_event(event.id))
+    form = form_for(event.eligibility_rules(), locale, own)
     window = enrolment_window(event, utcnow())
     refusal, verdict, duplicate = None, None, False
     if window != Window.OPEN:
@@ -87,6 +89,7 @@ def enrol(event_id: int):
     elif form.validate_on_submit():
         try:
             enrolment = services.enrol(event.id, form.to_applicant(locale))
+            question_services.save_answers(enrolment, form.own_answers())
         except EnrolmentRefused as refused:
             db.session.rollback()
             if refused.reason == EnrolmentRefused.DUPLICATE:

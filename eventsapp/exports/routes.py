@@ -89,9 +89,9 @@ def csv(event_id: int):
     written first, with the count of the same rows in the same snapshot."""
     event = _event(event_id)
     options = _options()
-    stmt = services.attendee_query(event.id, options.statuses)
     name = services.file_name(event, gettext("attendees"), "csv")
-    words = _labels()
+    options, words, question_ids = services.with_questions(event.id, options, _labels())
+    stmt = services.attendee_query(event.id, options.statuses, question_ids)
     conn = services.snapshot(db.engine)
     try:
         rows = conn.execute(services.count_query(event.id, options.statuses)).scalar_one()
@@ -119,7 +119,8 @@ def xlsx(event_id: int):
     event = _event(event_id)
     options = _options()
     name = services.file_name(event, gettext("attendees"), "xlsx")
-    out, rows = services.xlsx_file(event.id, options, _labels(), event.title)
+    options, words, question_ids = services.with_questions(event.id, options, _labels())
+    out, rows = services.xlsx_file(event.id, options, words, event.title, question_ids)
     try:
         services.record_export(current_user, "export-xlsx", event.id, rows, options.detail())
         db.session.commit()

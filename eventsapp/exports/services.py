@@ -14,7 +14,7 @@ import re
 import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -23,8 +23,17 @@ from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Connection, Engine, Select, func, select
 
+from eventsapp import questions
 from eventsapp.extensions import db
-from eventsapp.models import AuditEntry, Enrolment, EnrolmentStatus, Event, User
+from eventsapp.models import (
+    AuditEntry,
+    Enrolment,
+    EnrolmentStatus,
+    Event,
+    EventQuestion,
+    QuestionAnswer,
+    User,
+)
 from eventsapp.models.event import slugify
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -67,6 +76,7 @@ WIDTHS = {
     "coach": 26,
     "client": 14,
 }
+QUESTION_WIDTH = 30
 DATE_FORMAT = "d.m.yyyy"
 DATETIME_FORMAT = "d.m.yyyy h:mm"
 
@@ -135,10 +145,20 @@ def neutral(value: str) -> str:
 # --- the rows --------------------------------------------------------------------------------
 
 
-def attendee_query(event_id: int, statuses: Sequence[str]) -> Select:
+def attendee_query(
+    event_id: int, statuses: Sequence[str], question_ids: Sequence[int] = ()
+) -> Select:
     """Plain columns (no ORM objects): the enrolments of an event in these statuses, by last
-    name, with the coach's name when a coach enrolled them."""
+    name, with the coach's name when a coach enrolled them, and the answer to each of
+    `question_ids` as a column `q_<id>` (still one query)."""
     coach = func.coalesce(func.nullif(User.name, ""), User.email)
+    answers = [
+        select(QuestionAnswer.value)
+        .where(QuestionAnswer.question_id == qid, QuestionAnswer.enrolment_id == Enrolment.id)
+        .scalar_subquery()
+        .label(questions.field_name(qid))
+        for qid in question_ids
+    ]
     return (
         select(
             Enrolment.first_name,
@@ -152,6 +172,7 @@ def attendee_query(event_id: int, statuses: Sequence[str]) -> Select:
             Enrolment.notes,
             coach.label("coach"),
             (Enrolment.client_id.is_not(None)).label("client"),
+            *answers,
         )
         .outerjoin(User, User.id == Enrolment.enrolled_by_id)
         .where(Enrolment.event_id == event_id, Enrolment.status.in_(statuses))
@@ -198,6 +219,22 @@ class Labels:
         )
 
 
+def with_questions(event_id: int, options: Options, labels: Labels):
+    """The export with one column per question of the event after the chosen ones, headed by
+    the question: (options, labels, question ids). One query."""
+    found = db.session.execute(
+        select(EventQuestion.id, EventQuestion.text)
+        .where(EventQuestion.event_id == event_id)
+        .order_by(EventQuestion.position, EventQuestion.id)
+    ).all()
+    names = {questions.field_name(qid): text for qid, text in found}
+    return (
+        replace(options, columns=(*options.columns, *names)),
+        replace(labels, headers={**labels.headers, **names}),
+        [qid for qid, _ in found],
+    )
+
+
 def helsinki(value: datetime | None) -> datetime | None:
     """A stored UTC time as Helsinki wall-clock time to the second, without tzinfo (a
     spreadsheet has no time zones)."""
@@ -224,6 +261,8 @@ def cell_values(row, columns: Sequence[str], labels: Labels) -> list[object]:
             out.append(row.coach or "")
         elif column == "client":
             out.append(labels.yes if row.client else "")
+        elif column.startswith("q_"):
+            out.append(questions.cell(getattr(row, column)))
         else:
             out.append(getattr(row, column) or "")
     return out
@@ -324,7 +363,7 @@ def write_xlsx(rows: Iterable, options: Options, labels: Labels, title: str, out
     sheet = workbook.create_sheet(sheet_title(title))
     sheet.freeze_panes = "A2"
     for i, column in enumerate(options.columns, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = WIDTHS[column]
+        sheet.column_dimensions[get_column_letter(i)].width = WIDTHS.get(column, QUESTION_WIDTH)
     bold = Font(bold=True)
     header = []
     for column in options.columns:
@@ -349,11 +388,15 @@ def sheet_title(title: str) -> str:
     return cleaned[:31]
 
 
-def xlsx_file(event_id: int, options: Options, labels: Labels, title: str) -> tuple[IO, int]:
+def xlsx_file(
+    event_id: int, options: Options, labels: Labels, title: str, question_ids: Sequence[int] = ()
+) -> tuple[IO, int]:
     """The workbook in a temporary file (deleted when closed), rewound; and its row count."""
     out = tempfile.TemporaryFile()  # noqa: SIM115 - the caller streams it, send_file closes it
     try:
-        stmt = attendee_query(event_id, options.statuses).execution_options(yield_per=BATCH)
+        stmt = attendee_query(event_id, options.statuses, question_ids).execution_options(
+            yield_per=BATCH
+        )
         count = write_xlsx(db.session.execute(stmt), options, labels, title, out)
     except BaseException:
         out.close()

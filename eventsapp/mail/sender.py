@@ -35,6 +35,7 @@ from eventsapp.models import Channel, Enrolment, EnrolmentStatus, OutboxMessage,
 from eventsapp.sms.backends import SmsError, backend_from
 
 # Work that falls due with time, run before each pass: f(as_of) writes outbox rows and commits.
+# Features add theirs to app.extensions["due_work"] (feedback requests: eventsapp/__init__.py).
 DUE_WORK = [reminders.queue_due]
 BATCH = 100
 
@@ -246,7 +247,7 @@ def send_due(now: datetime | None = None, batch_size: int = BATCH) -> Report:
     """One pass: the due work, then one batch of what is due over one SMTP connection (and
     the SMS gateway). Without MAIL_SERVER mail stays queued; without SMS_BACKEND texts do."""
     now = now or utcnow()
-    for work in DUE_WORK:
+    for work in (*DUE_WORK, *current_app.extensions.get("due_work", ())):
         work(now)
     return _send_batch(now, batch_size)
 

@@ -39,11 +39,11 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from eventsapp import eligibility, labels, municipalities
+from eventsapp import eligibility, labels, municipalities, questions
 from eventsapp.enrolment.forms import EMPLOYMENT_LABELS, GENDER_LABELS, choices
 from eventsapp.fields import EmailField, StringField, TelField
 from eventsapp.mail.reminders import OFFSETS as REMINDER_OFFSETS
-from eventsapp.manage.services import EventData, RuleData, SessionData
+from eventsapp.manage.services import EventData, QuestionData, RuleData, SessionData
 from eventsapp.models.event import REMINDER_FIRST, REMINDER_SECOND
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -66,6 +66,17 @@ MESSAGE_GROUPS = {
 }
 MAX_SESSIONS = 60
 MAX_RULES = 20
+MAX_QUESTIONS = 20
+QUESTION_KINDS = {
+    questions.YES_NO: _l("Yes or no"),
+    questions.TEXT: _l("A short text"),
+    questions.ONE: _l("One of several choices"),
+    questions.MANY: _l("Several of several choices"),
+}
+QUESTION_AUDIENCES = {
+    questions.ORGANISER_ONLY: _l("For the organiser only: in the review and the exports"),
+    questions.REACH: _l("Counts in the reach report (choice questions only)"),
+}
 
 
 def strip(value):
@@ -328,6 +339,66 @@ class RuleForm(Form):
         return not problems
 
 
+class QuestionForm(Form):
+    """One of the organiser's own questions (not a target-group rule)."""
+
+    id = HiddenField()
+    kind = SelectField(_l("Kind of answer"), choices=choices(QUESTION_KINDS))
+    text = StringField(_l("The question"), validators=[Length(max=500)], filters=[strip])
+    purpose = StringField(
+        _l("Why you ask it (shown under the question)"),
+        validators=[Length(max=500)],
+        filters=[strip],
+        description=_l("For example: for the lunch order."),
+    )
+    choice_list = TextAreaField(
+        _l("The choices, one a line (choice questions only)"), validators=[Length(max=2000)]
+    )
+    required = BooleanField(_l("An answer is required"))
+    audience = RadioField(
+        _l("Where the answers are shown"),
+        choices=choices(QUESTION_AUDIENCES),
+        default=questions.ORGANISER_ONLY,
+        validate_choice=False,
+    )
+
+    def shown_fields(self) -> list:
+        return [self.kind, self.text, self.purpose, self.choice_list, self.required, self.audience]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        kind = self.kind.data if self.kind.data in QUESTION_KINDS else questions.TEXT
+        audience = self.audience.data if self.audience.data in QUESTION_AUDIENCES else ""
+        if not audience:
+            self.audience.errors.append(_l("Choose where the answers are shown."))
+            return False
+        picked = questions.parse_choices(self.choice_list.data or "")
+        if kind not in questions.CHOICE_KINDS:
+            picked = ()  # choices typed for another kind are not kept
+        problems = questions.check(kind, self.text.data or "", audience, picked)
+        fields = {
+            "Write the question.": self.text,
+            "Only a choice question can count in the reach report.": self.audience,
+        }
+        for problem in problems:
+            fields.get(problem, self.choice_list).errors.append(_l(problem))
+        return valid and not problems
+
+    def to_data(self) -> QuestionData:
+        kind = self.kind.data
+        return QuestionData(
+            id=_int_or_none(self.id.data),
+            kind=kind,
+            text=self.text.data,
+            purpose=self.purpose.data or "",
+            required=bool(self.required.data),
+            audience=self.audience.data,
+            choices=questions.parse_choices(self.choice_list.data or "")
+            if kind in questions.CHOICE_KINDS
+            else (),
+        )
+
+
 class Problem:
     """An error that belongs to a part of the form, not to one field (for the summary)."""
 
@@ -439,6 +510,22 @@ class EventForm(FlaskForm):
     new_rule_kind = SelectField(
         _l("Kind of the new rule"), choices=choices(RULE_KINDS), validate_choice=False
     )
+    questions = FieldList(FormField(QuestionForm), max_entries=MAX_QUESTIONS)
+    feedback_hours = IntegerField(
+        _l("Feedback request, hours after the last session"),
+        default=2,
+        validators=[
+            Optional(),
+            NumberRange(0, 24 * 14, _l("Enter between 0 and 336 hours.")),
+        ],
+        invalid_value_message=_l("Enter the hours as a whole number."),
+        description=_l(
+            "Those marked present get one question: was this worth your time? Empty: 2 hours."
+        ),
+    )
+    feedback_named = BooleanField(
+        _l("Named feedback: the answers carry the person's name (otherwise anonymous)")
+    )
     contact_name = StringField(_l("Contact person"), validators=[Length(max=200)], filters=[strip])
     contact_email = EmailField(
         _l("Contact email"),
@@ -519,6 +606,9 @@ class EventForm(FlaskForm):
             self.enrol_closes_at,
             self.target_group,
             *(field for entry in self.rules for field in entry.form.shown_fields()),
+            *(field for entry in self.questions for field in entry.form.shown_fields()),
+            self.feedback_hours,
+            self.feedback_named,
             self.contact_name,
             self.contact_email,
             self.contact_phone,
@@ -565,7 +655,16 @@ class EventForm(FlaskForm):
                 kind = self.new_rule_kind.data if self.new_rule_kind.data in RULE_KINDS else "age"
                 self.rules.append_entry({"kind": kind, "strict": "strict"})
             return True
-        for name, entries in (("remove_session", self.sessions), ("remove_rule", self.rules)):
+        if "add_question" in formdata:
+            if len(self.questions) < MAX_QUESTIONS:
+                self.questions.append_entry({"kind": questions.TEXT})
+            return True
+        removable = (
+            ("remove_session", self.sessions),
+            ("remove_rule", self.rules),
+            ("remove_question", self.questions),
+        )
+        for name, entries in removable:
             index = _int_or_none(formdata.get(name))
             if index is not None:
                 if index < len(entries):
@@ -607,6 +706,9 @@ class EventForm(FlaskForm):
             reminder_second=self.reminder_second.data,
             sessions=tuple(entry.form.to_data() for entry in self.sessions),
             rules=tuple(entry.form.to_data() for entry in self.rules),
+            questions=tuple(entry.form.to_data() for entry in self.questions),
+            feedback_hours=self.feedback_hours.data,
+            feedback_named=bool(self.feedback_named.data),
         )
 
 
@@ -625,6 +727,7 @@ def new_event_data(organisation_id: int | None, contact_name: str, contact_email
         "contact_email": contact_email,
         "sessions": [{}],
         "rules": [],
+        "questions": [],
     }
 
 
@@ -663,6 +766,8 @@ def event_data(event) -> dict:
         "enrol_closes_at": utc_to_helsinki(event.enrol_closes_at),
         "sessions": [_session_data(session) for session in event.sessions],
         "rules": [_rule_data(rule) for rule in event.rules],
+        "questions": [_question_data(question) for question in _questions_of(event.id)],
+        **_feedback_data(event.id),
     }
 
 
@@ -677,6 +782,31 @@ def _session_data(session) -> dict:
         "address": session.address,
         "room": session.room,
         "online_url": session.online_url,
+    }
+
+
+def _feedback_data(event_id: int) -> dict:
+    from eventsapp.feedback.services import setting_of
+
+    setting = setting_of(event_id)
+    return {"feedback_hours": setting.hours_after, "feedback_named": setting.named}
+
+
+def _questions_of(event_id: int) -> list:
+    from eventsapp.questions import services as question_services
+
+    return question_services.of_event(event_id)
+
+
+def _question_data(question) -> dict:
+    return {
+        "id": str(question.id),
+        "kind": question.kind,
+        "text": question.text,
+        "purpose": question.purpose,
+        "choice_list": "\n".join(question.choices or ()),
+        "required": question.required,
+        "audience": question.audience,
     }
 
 

@@ -27,6 +27,7 @@ from eventsapp.models import (
     enrolment_closes_at,
     enrolment_window,
 )
+from eventsapp.questions import services as question_services
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
@@ -142,6 +143,7 @@ def event(event_id: int):
         "manage/event.html",
         event=found,
         enrolments=services.enrolments_of(found, shown),
+        answers=question_services.answers_by_enrolment(found.id),
         shown=shown,
         filters=services.FILTERS,
         target_group=target_group(found),

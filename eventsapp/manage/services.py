@@ -12,7 +12,7 @@ from datetime import datetime
 
 from flask import render_template
 from flask_babel import force_locale, gettext
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from eventsapp.database import lock_for_update, utcnow
@@ -33,9 +33,12 @@ from eventsapp.models import (
     Enrolment,
     EnrolmentStatus,
     Event,
+    EventQuestion,
     EventSession,
     EventStatus,
+    FeedbackSetting,
     OutboxMessage,
+    QuestionAnswer,
     session_spans,
 )
 from eventsapp.models.event import REMINDER_FIRST, REMINDER_SECOND, slugify
@@ -85,6 +88,19 @@ class RuleData:
 
 
 @dataclass(frozen=True)
+class QuestionData:
+    """One of the organiser's own questions as entered, already checked."""
+
+    id: int | None
+    kind: str
+    text: str
+    purpose: str = ""
+    required: bool = False
+    audience: str = "organiser"
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class EventData:
     organisation_id: int
     category_id: int
@@ -113,6 +129,9 @@ class EventData:
     reminder_second: int = REMINDER_SECOND
     sessions: tuple[SessionData, ...] = ()
     rules: tuple[RuleData, ...] = ()
+    questions: tuple[QuestionData, ...] | None = None  # None: leave the questions as they are
+    feedback_hours: int | None = None  # feedback mail this many hours after the last session
+    feedback_named: bool = False  # the feedback answers carry the person's name
 
 
 _EVENT_FIELDS = (
@@ -469,6 +488,8 @@ def create_event(data: EventData) -> Event:
     )
     db.session.add(event)
     db.session.flush()
+    _save_questions(event.id, data.questions)
+    _save_feedback(event.id, data)
     return event
 
 
@@ -594,6 +615,8 @@ def save_event(event_id: int, data: EventData, now: datetime | None = None) -> S
             )
     event.sessions.sort(key=lambda s: s.starts_at)
     _save_rules(event, data.rules)
+    _save_questions(event.id, data.questions)
+    _save_feedback(event.id, data)
     event.updated_at = utcnow()
     db.session.flush()
 
@@ -626,6 +649,47 @@ def _save_rules(event: Event, items: tuple[RuleData, ...]) -> None:
         if rule_id not in kept:
             event.rules.remove(rule)
     event.rules.sort(key=lambda rule: rule.position)
+
+
+def _save_questions(event_id: int, items: tuple[QuestionData, ...] | None) -> None:
+    """Update the organiser's questions in place, keeping their ids (the answers refer to
+    them); a question whose kind changed is a new one. Removed questions take their answers."""
+    if items is None:
+        return
+    from eventsapp.questions import services as question_services
+
+    existing = {question.id: question for question in question_services.of_event(event_id)}
+    kept = set()
+    for position, item in enumerate(items):
+        question = existing.get(item.id) if item.id is not None else None
+        if question is None or question.kind != item.kind or question.id in kept:
+            question = EventQuestion(event_id=event_id, kind=item.kind)
+            db.session.add(question)
+        else:
+            kept.add(question.id)
+        question.position = position
+        question.text = item.text
+        question.purpose = item.purpose
+        question.required = item.required
+        question.audience = item.audience
+        question.choices = list(item.choices)
+    removed = [question_id for question_id in existing if question_id not in kept]
+    if removed:
+        db.session.execute(delete(QuestionAnswer).where(QuestionAnswer.question_id.in_(removed)))
+        db.session.execute(delete(EventQuestion).where(EventQuestion.id.in_(removed)))
+    db.session.flush()
+
+
+def _save_feedback(event_id: int, data: EventData) -> None:
+    """The event's feedback choices (None hours: leave them as they are)."""
+    if data.feedback_hours is None:
+        return
+    setting = db.session.get(FeedbackSetting, event_id)
+    if setting is None:
+        setting = FeedbackSetting(event_id=event_id)
+        db.session.add(setting)
+    setting.hours_after = data.feedback_hours
+    setting.named = data.feedback_named
 
 
 def _invite_to_session(event: Event, session: EventSession, now: datetime) -> int:

@@ -22,7 +22,9 @@ from eventsapp.models.event import (
     enrolment_window,
     session_spans,
 )
+from eventsapp.models.feedback import FeedbackAnswer, FeedbackRequest, FeedbackSetting
 from eventsapp.models.outbox import CalendarEntry, Channel, OutboxMessage, OutboxStatus
+from eventsapp.models.question import EventQuestion, QuestionAnswer
 from eventsapp.models.report import Attendance, AttendanceStatus, AuditEntry
 
 __all__ = [
@@ -41,13 +43,18 @@ __all__ = [
     "EnrolmentStatus",
     "Event",
     "EventKind",
+    "EventQuestion",
     "EventSession",
     "EventStatus",
+    "FeedbackAnswer",
+    "FeedbackRequest",
+    "FeedbackSetting",
     "InvalidTransition",
     "Membership",
     "Organisation",
     "OutboxMessage",
     "OutboxStatus",
+    "QuestionAnswer",
     "Role",
     "User",
     "Window",

@@ -12,6 +12,10 @@ count:
   answers to the event's target-group questions, `missed_rule_ids`, attendance marks, the
   coach's staff account (`enrolled_by_id`), the language, the token and the calendar entries
   (a random UID, the event's title, place and time: nothing about the person).
+- the answers to the organiser's own questions: free-text, yes/no and "for the organiser
+  only" answers are removed; choice answers of questions that count in the reach report stay,
+  unlinked from the person (`enrolment_id` NULL), so the reach numbers stay the same;
+  named feedback answers become anonymous (their score and text stay, unlinked).
 
 Two ways in: `anonymise_expired` (the `flask gdpr anonymise` command) takes every enrolment
 of events that ended more than N days ago, in chunks of a fixed number of queries, each chunk
@@ -38,10 +42,14 @@ from eventsapp.models import (
     Enrolment,
     EnrolmentStatus,
     Event,
+    EventQuestion,
+    FeedbackAnswer,
     OutboxMessage,
     OutboxStatus,
+    QuestionAnswer,
     session_spans,
 )
+from eventsapp.questions import CHOICE_KINDS, REACH
 
 DEFAULT_RETENTION_DAYS = 90
 CHUNK_SIZE = 500
@@ -92,7 +100,37 @@ def _anonymise(ids: list[int], now: datetime, *conditions) -> int:
         .values(**_anonymised_values(now))
         .execution_options(synchronize_session=False)
     )
+    _unlink_answers(ids)
     return result.rowcount
+
+
+def _unlink_answers(ids: list[int]) -> None:
+    """The question answers of those of `ids` that are anonymised: reach-report choice
+    answers are kept without the link to the person, every other answer is removed; two
+    statements."""
+    anonymised = select(Enrolment.id).where(
+        Enrolment.id.in_(ids), Enrolment.anonymised_at.is_not(None)
+    )
+    kept = select(EventQuestion.id).where(
+        EventQuestion.audience == REACH, EventQuestion.kind.in_(CHOICE_KINDS)
+    )
+    db.session.execute(
+        delete(QuestionAnswer)
+        .where(QuestionAnswer.enrolment_id.in_(anonymised), QuestionAnswer.question_id.not_in(kept))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(QuestionAnswer)
+        .where(QuestionAnswer.enrolment_id.in_(anonymised))
+        .values(enrolment_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(  # named feedback becomes anonymous
+        update(FeedbackAnswer)
+        .where(FeedbackAnswer.enrolment_id.in_(anonymised))
+        .values(enrolment_id=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _not_in_flight():

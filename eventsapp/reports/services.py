@@ -178,6 +178,8 @@ class Report:
     months: list[MonthBlock]
     categories: list[tuple[Category, Counts]]  # the whole period, per category with events
     total: Counts = field(default_factory=Counts)
+    # The organiser's "counts in the reach report" questions: (event, question, {choice: n})
+    choices: list[tuple[str, str, dict[str, int]]] = field(default_factory=list)
 
 
 def _month_index(column, period: Period):
@@ -271,8 +273,9 @@ def _attendance_counts(events) -> dict[tuple[int, int], tuple[int, int, int, int
 def reach(period: Period, organisation_ids: Iterable[int] | None) -> Report:
     """The reach report of these organisations (None: the whole network) for the period.
 
-    Three queries, however many events: the categories, the enrolment counts and the
-    attendance counts, both grouped by month and category in the database."""
+    Five queries, however many events: the categories, the enrolment counts and the
+    attendance counts, both grouped by month and category in the database, and the counts
+    per choice of the organisers' "counts in the reach report" questions (two)."""
     if organisation_ids is not None:
         organisation_ids = frozenset(organisation_ids)
     categories = list(
@@ -303,6 +306,9 @@ def reach(period: Period, organisation_ids: Iterable[int] | None) -> Report:
         for category in categories
         if per_category[category.id].events
     ]
+    from eventsapp.questions import services as question_services
+
+    report.choices = question_services.reach_counts(select(events.c.event_id))
     return report
 
 

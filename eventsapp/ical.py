@@ -114,10 +114,16 @@ def cancel(invite: Invite) -> bytes:
     return calendar.to_ical()
 
 
-def publish(entries: Iterable[FeedEntry], name: str, dtstamp: datetime | None = None) -> bytes:
+def publish(
+    entries: Iterable[FeedEntry],
+    name: str,
+    dtstamp: datetime | None = None,
+    description: str = "",
+) -> bytes:
     """A ``METHOD:PUBLISH`` feed named ``name``, asking subscribers to refresh every hour.
 
     Cancelled entries stay in the feed with ``STATUS:CANCELLED``. ``dtstamp`` defaults to now.
+    ``description`` (X-WR-CALDESC) says what the feed holds.
     """
     _check_aware("dtstamp", dtstamp)
     stamp = _stamp(dtstamp)
@@ -126,6 +132,8 @@ def publish(entries: Iterable[FeedEntry], name: str, dtstamp: datetime | None = 
     calendar.add("name", vText(_clean(name)))
     calendar.add("x-wr-calname", vText(_clean(name)))
     calendar.add("x-wr-timezone", vText(TZID))
+    if description:
+        calendar.add("x-wr-caldesc", vText(_clean(description)))
     calendar.add("refresh-interval", vDuration(_REFRESH), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(_REFRESH))
     for entry in entries:

@@ -1,5 +1,6 @@
 """Calendar links for everyone: one event's .ics and the subscribable feed."""
 
+import re
 from datetime import timedelta
 
 import icalendar
@@ -66,3 +67,39 @@ def test_cancelled_event_shows_as_cancelled_in_the_feed(client, make_event):
     db.session.commit()
     [item] = parse(client.get("/calendar.ics")).walk("VEVENT")
     assert item["STATUS"] == "CANCELLED"
+
+
+def test_the_feed_holds_events_by_date_within_a_year_and_says_so(client, make_event):
+    make_event(title="Later", starts_in=timedelta(days=60))
+    make_event(title="Sooner", starts_in=timedelta(days=2))
+    make_event(title="Next year", starts_in=timedelta(days=400))
+    body = client.get("/calendar.ics").get_data(as_text=True)
+    summaries = re.findall(r"^SUMMARY:(.*)\r$", body, flags=re.M)
+    assert summaries == ["Sooner", "Later"]  # by start, not by id; beyond a year: left out
+    assert "X-WR-CALDESC:" in body and "366" in body
+
+
+def test_an_unchanged_feed_keeps_its_etag_and_bytes(client, make_event):
+    import time
+
+    make_event(title="Visit")
+    first = client.get("/calendar.ics")
+    time.sleep(1.05)  # the old feed's DTSTAMP was the second it was built
+    second = client.get("/calendar.ics")
+    assert first.headers["ETag"] == second.headers["ETag"]
+    assert first.get_data() == second.get_data()
+
+
+def test_a_304_is_answered_before_the_feed_is_built(client, make_event, monkeypatch):
+    from eventsapp.catalogue import services
+
+    make_event(title="Visit")
+    etag = client.get("/calendar.ics").headers["ETag"]
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("the feed was built for a 304")
+
+    monkeypatch.setattr(services, "feed_events", refuse)
+    monkeypatch.setattr(services, "calendar_feed", refuse)
+    again = client.get("/calendar.ics", headers={"If-None-Match": etag})
+    assert again.status_code == 304

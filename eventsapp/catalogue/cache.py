@@ -73,7 +73,7 @@ def _cacheable() -> bool:
     )
 
 
-def _cache() -> PageCache:
+def page_cache() -> PageCache:
     cache = current_app.extensions.get("page_cache")
     if cache is None:
         cache = current_app.extensions["page_cache"] = PageCache(
@@ -91,13 +91,13 @@ def cached_page(view):
             return view(*args, **kwargs)
         key = (request.full_path, str(get_locale()))
         version = freshness()
-        kept = _cache().get(key, version)
+        kept = page_cache().get(key, version)
         if kept is not None:
             response = current_app.response_class(kept[0], content_type=kept[1])
         else:
             response = make_response(view(*args, **kwargs))
             if response.status_code == 200 and "Set-Cookie" not in response.headers:
-                _cache().put(key, version, response.get_data(), response.content_type)
+                page_cache().put(key, version, response.get_data(), response.content_type)
         response.headers["Cache-Control"] = "no-cache"  # browsers revalidate with the ETag
         response.add_etag()
         return response.make_conditional(request)

@@ -17,7 +17,6 @@ from eventsapp.models import (
     Category,
     Event,
     EventKind,
-    EventSession,
     EventStatus,
     Organisation,
     session_spans,
@@ -199,8 +198,16 @@ def seats_text(seats: Seats) -> str:
     return gettext("Full")
 
 
-def calendar_feed(events: list[Event], name: str, base_url: str, domain: str) -> bytes:
-    """The events' sessions as a METHOD:PUBLISH calendar (one entry per session)."""
+def calendar_feed(
+    events: list[Event],
+    name: str,
+    base_url: str,
+    domain: str,
+    description: str = "",
+    stamp: datetime | None = None,
+) -> bytes:
+    """The events' sessions as a METHOD:PUBLISH calendar (one entry per session). `stamp`:
+    the DTSTAMP of every entry (the last change), so that an unchanged feed is the same bytes."""
     from eventsapp import ical  # imported on demand: most workers never serve a feed
 
     entries = [
@@ -219,34 +226,46 @@ def calendar_feed(events: list[Event], name: str, base_url: str, domain: str) ->
         for event in events
         for session in event.sessions
     ]
-    return ical.publish(entries, name)
+    return ical.publish(entries, name, dtstamp=stamp, description=description)
 
 
-def feed_events(category: str, organisation: str, now: datetime, limit: int = 500) -> list[Event]:
-    """Published (and cancelled) events whose last session is ahead, for a subscription."""
-    ends = (
-        select(EventSession.event_id)
-        .group_by(EventSession.event_id)
-        .having(func.max(EventSession.ends_at) >= now)
-    )
+FEED_DAYS = 366  # a feed holds every upcoming event that starts within a year
+
+
+def feed_window(now: datetime) -> tuple[datetime, datetime]:
+    return now, now + timedelta(days=FEED_DAYS)
+
+
+def feed_events(category: str, organisation: str, now: datetime) -> list[Event]:
+    """Published (and cancelled) events that have not ended and start within FEED_DAYS,
+    soonest first: every one of them, never a cut by number."""
+    _start, end = feed_window(now)
+    spans = session_spans()
     stmt = (
         select(Event)
+        .join(spans, spans.c.event_id == Event.id)
         .join(Event.organisation)
         .join(Event.category)
         .where(
             Event.status.in_((EventStatus.PUBLISHED, EventStatus.CANCELLED)),
-            Event.id.in_(ends),
+            spans.c.ends_at >= now,
+            spans.c.starts_at < end,
         )
         .options(
             contains_eager(Event.organisation),
             contains_eager(Event.category),
             selectinload(Event.sessions),
         )
-        .order_by(Event.id)
-        .limit(limit)
+        .order_by(spans.c.starts_at, Event.id)
     )
     if category:
         stmt = stmt.where(Category.slug == category)
     if organisation:
         stmt = stmt.where(Organisation.slug == organisation)
     return list(db.session.execute(stmt).scalars())
+
+
+def feed_version() -> tuple:
+    """What a feed depends on, in one small query: the last change to an event (sessions
+    count as changes to their event) and how many events there are (a deletion)."""
+    return tuple(db.session.execute(select(func.max(Event.updated_at), func.count(Event.id))).one())

@@ -15,15 +15,17 @@ then only the later one.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import make_msgid
+from types import SimpleNamespace
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, text, update
+from sqlalchemy import insert, select, text, update
 
-from eventsapp.database import begin_write, is_sqlite
+from eventsapp.database import begin_write, is_sqlite, utcnow
 from eventsapp.extensions import db
 from eventsapp.mail import notify
-from eventsapp.mail.outbox import enqueue_payload
+from eventsapp.mail.outbox import mail_domain
 from eventsapp.models import (
     Channel,
     Enrolment,
@@ -33,6 +35,7 @@ from eventsapp.models import (
     EventStatus,
     OutboxMessage,
     OutboxStatus,
+    User,
 )
 
 KIND = "reminder"
@@ -109,12 +112,19 @@ def _lock(session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
 
 
-def queue_due(as_of: datetime) -> int:
-    """Write the reminders due at `as_of` into the outbox; commits. Returns how many."""
-    session = db.session
-    _lock(session)
-    rows = session.execute(
-        select(Enrolment, EventSession, Event)
+CHUNK = 2000  # enrolment-sessions read at a time: memory stays flat however big the wave
+
+
+def _candidates(as_of: datetime, after: int):
+    """Confirmed enrolments with a session whose reminders may be due, as plain rows."""
+    return db.session.execute(
+        select(
+            Enrolment.id, Enrolment.status_changed_at, Enrolment.reminder_sms, Enrolment.phone,
+            Enrolment.email, Enrolment.first_name, Enrolment.last_name, Enrolment.locale,
+            Enrolment.enrolled_by_id, Enrolment.anonymised_at,
+            EventSession.id.label("session_id"), EventSession.starts_at,
+            Event.title, Event.reminder_first, Event.reminder_second,
+        )
         .join(EventSession, EventSession.event_id == Enrolment.event_id)
         .join(Event, Event.id == Enrolment.event_id)
         .where(
@@ -123,63 +133,98 @@ def queue_due(as_of: datetime) -> int:
             Event.status == EventStatus.PUBLISHED,
             EventSession.starts_at > as_of,
             EventSession.starts_at <= as_of + LONGEST,
+            Enrolment.id > after,
         )
-        .order_by(Enrolment.id, EventSession.starts_at)
-        .execution_options(populate_existing=True)  # as they are now, not as once loaded
-    ).all()
-    if not rows:
-        session.commit()
-        return 0
-    enrolment_ids = {enrolment.id for enrolment, _, _ in rows}
-    existing = set(
-        session.execute(
-            select(
-                OutboxMessage.enrolment_id,
-                OutboxMessage.session_id,
-                OutboxMessage.offset_minutes,
-                OutboxMessage.channel,
-            ).where(
-                OutboxMessage.kind == KIND,
-                OutboxMessage.enrolment_id.in_(enrolment_ids),
+        .order_by(Enrolment.id)
+        .limit(CHUNK)
+    ).all()  # fmt: skip
+
+
+def queue_due(as_of: datetime) -> int:
+    """Write the reminders due at `as_of` into the outbox, in chunks (plain rows read, rows
+    inserted in bulk: no ORM object per person); commits. Returns how many."""
+    session = db.session
+    _lock(session)
+    domain, subjects, written, after = mail_domain(), {}, 0, 0
+    while rows := _candidates(as_of, after):
+        after = rows[-1].id
+        last_complete = [row for row in rows if row.id != after] if len(rows) == CHUNK else rows
+        if not last_complete:  # one enrolment with more sessions than a chunk: take them all
+            last_complete = rows
+        else:
+            after = last_complete[-1].id
+        coaches = _coaches({row.enrolled_by_id for row in last_complete if row.enrolled_by_id})
+        existing = set(
+            session.execute(
+                select(
+                    OutboxMessage.enrolment_id,
+                    OutboxMessage.session_id,
+                    OutboxMessage.offset_minutes,
+                    OutboxMessage.channel,
+                ).where(
+                    OutboxMessage.kind == KIND,
+                    OutboxMessage.enrolment_id.in_({row.id for row in last_complete}),
+                )
+            ).all()
+        )
+        inserts = []
+        for row in last_complete:
+            person = SimpleNamespace(
+                **row._mapping, full_name=f"{row.first_name} {row.last_name}",
+                enrolled_by=coaches.get(row.enrolled_by_id),
+            )  # fmt: skip
+            event = SimpleNamespace(
+                reminder_first=row.reminder_first, reminder_second=row.reminder_second
             )
-        ).all()
-    )
-    written = 0
-    for enrolment, event_session, event in rows:
-        for item in _due(plan(event, enrolment, [event_session]), enrolment, as_of):
-            key = (enrolment.id, item.session_id, item.offset_minutes, item.channel)
-            if key in existing:
-                continue
-            _write(enrolment, event, item)
-            existing.add(key)
-            written += 1
-    session.flush()
+            session_row = SimpleNamespace(id=row.session_id, starts_at=row.starts_at)
+            for item in _due(plan(event, person, [session_row]), person, as_of):
+                key = (row.id, item.session_id, item.offset_minutes, item.channel)
+                if key not in existing:
+                    existing.add(key)
+                    inserts.append(_row(person, row.title, item, domain, subjects))
+        if inserts:
+            session.execute(insert(OutboxMessage), inserts)
+            written += len(inserts)
     _skip_superseded(as_of)
     session.commit()
     return written
 
 
-def _write(enrolment: Enrolment, event: Event, item: Planned) -> None:
-    main, _copy = notify.recipients(enrolment)
+def _coaches(ids: set[int]) -> dict:
+    if not ids:
+        return {}
+    return {
+        user.id: user for user in db.session.execute(select(User).where(User.id.in_(ids))).scalars()
+    }
+
+
+def _row(person, title: str, item: Planned, domain: str, subjects: dict) -> dict:
+    """One reminder as an outbox row (for a bulk insert)."""
+    main, _copy = notify.recipients(person)
     sms = item.channel == Channel.SMS
-    with force_locale(enrolment.locale):
-        subject = str(SUBJECT) % {"title": event.title}
-    enqueue_payload(
-        kind=KIND,
-        channel=item.channel,
-        to=(enrolment.full_name, enrolment.phone) if sms else (main.name, main.email),
-        subject=subject,
-        enrolment_id=enrolment.id,
-        session_id=item.session_id,
-        offset_minutes=item.offset_minutes,
-        next_attempt_at=item.moment,
-        payload={
+    if (title, person.locale) not in subjects:
+        with force_locale(person.locale):
+            subjects[title, person.locale] = str(SUBJECT) % {"title": title}
+    return {
+        "kind": KIND,
+        "channel": item.channel,
+        "to_name": person.full_name if sms else main.name,
+        "to_address": person.phone if sms else main.email,
+        "subject": subjects[title, person.locale],
+        "message_id": make_msgid(domain=domain),
+        "payload": {
             "renderer": notify.SMS_RENDERER if sms else notify.RENDERER,
             "template": KIND,
-            "locale": enrolment.locale,
+            "locale": person.locale,
             "recipient": {"name": main.name, "email": main.email, "for_client": main.for_client},
         },
-    )
+        "status": OutboxStatus.QUEUED,
+        "enrolment_id": person.id,
+        "session_id": item.session_id,
+        "offset_minutes": item.offset_minutes,
+        "next_attempt_at": item.moment,
+        "created_at": utcnow(),
+    }
 
 
 def _skip_superseded(as_of: datetime) -> None:

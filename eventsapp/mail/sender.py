@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from eventsapp.database import begin_write, is_sqlite, utcnow
 from eventsapp.extensions import db
@@ -156,6 +156,21 @@ def _prepare(items: list[Claimed], now: datetime, report: Report) -> list[Claime
     alone, for good; a reminder that must not go any more is skipped."""
     events = Events()
     ready, outcomes = [], []
+    # One query for the batch's rows and one for their enrolments: the loop below then finds
+    # them in the session instead of asking the database once per message.
+    ids = [item.id for item in items if not item.mime]
+    rows = (
+        db.session.execute(select(OutboxMessage).where(OutboxMessage.id.in_(ids))).scalars().all()
+        if ids
+        else []
+    )
+    enrolment_ids = {row.enrolment_id for row in rows if row.enrolment_id}
+    if enrolment_ids:
+        db.session.execute(
+            select(Enrolment)
+            .where(Enrolment.id.in_(enrolment_ids))
+            .execution_options(populate_existing=True)
+        ).scalars().all()
     for item in items:
         if item.mime:
             ready.append(item)
@@ -292,7 +307,7 @@ def _send_mail(pending: list[Claimed], now: datetime, report: Report) -> None:
                     else:
                         _record(item.id, _temporary, description, now, report)
                 else:
-                    _record(item.id, _sent, report)
+                    _mark_sent(item.id, report)
                 pending.pop(0)
     except (OSError, smtplib.SMTPException) as error:  # refused, lost or broken connection
         db.session.rollback()
@@ -310,14 +325,25 @@ def _send_texts(pending: list[Claimed], now: datetime, report: Report) -> None:
             args = (str(error), report) if error.permanent else (str(error), now, report)
             _record(item.id, outcome, *args)
         else:
-            _record(item.id, _sent, report)
+            _mark_sent(item.id, report)
 
 
-def _sent(row: OutboxMessage, report: Report) -> None:
-    row.status = OutboxStatus.SENT
-    row.sent_at = utcnow()
-    row.attempts += 1
-    row.claimed_until = None
+def _mark_sent(message_id: int, report: Report) -> None:
+    """Sent: committed at once, in one UPDATE (no read first), so that a crash right after
+    sends this message again at most."""
+    begin_write(db.session)
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(
+            status=OutboxStatus.SENT,
+            sent_at=utcnow(),
+            attempts=OutboxMessage.attempts + 1,
+            claimed_until=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
     report.sent += 1
 
 

@@ -16,8 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from eventsapp.admin import services
-from eventsapp.enrolment.forms import strip
-from eventsapp.fields import EmailField, StringField, TelField
+from eventsapp.fields import EmailField, StringField, TelField, strip
 from eventsapp.models import Organisation, Role
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"

@@ -6,10 +6,9 @@ from wtforms import (
     BooleanField,
     PasswordField,
 )
-from wtforms.validators import Email, EqualTo, InputRequired, Length
+from wtforms.validators import EqualTo, InputRequired, Length
 
-from eventsapp.enrolment.forms import strip
-from eventsapp.fields import EmailField
+from eventsapp.fields import EmailField, email_field, strip
 
 MIN_PASSWORD = 10
 
@@ -56,16 +55,7 @@ class LoginForm(FlaskForm):
 
 
 class ResetRequestForm(FlaskForm):
-    email = EmailField(
-        _l("Email"),
-        validators=[
-            InputRequired(_l("Enter your email address.")),
-            Length(max=254),
-            Email(_l("Enter an email address like name@example.fi."), check_deliverability=False),
-        ],
-        filters=[strip],
-        render_kw={"autocomplete": "username", "inputmode": "email"},
-    )
+    email = email_field(autocomplete="username")
 
 
 class SetPasswordForm(FlaskForm):

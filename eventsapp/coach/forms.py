@@ -24,9 +24,8 @@ from eventsapp.enrolment.forms import (
     known_municipality,
     municipality_choices,
     past_birth_date,
-    strip,
 )
-from eventsapp.fields import EmailField, StringField, TelField
+from eventsapp.fields import EmailField, StringField, TelField, strip
 
 # The coach records the client's gender: "I prefer not to say" would speak for the coach.
 CLIENT_GENDER_LABELS = {**GENDER_LABELS, "undisclosed": _l("Prefers not to say")}

@@ -17,7 +17,6 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     AnyOf,
     DataRequired,
-    Email,
     InputRequired,
     Length,
     Optional,
@@ -27,7 +26,7 @@ from wtforms.validators import (
 from eventsapp import eligibility, municipalities
 from eventsapp import questions as own_questions
 from eventsapp.enrolment.services import Applicant
-from eventsapp.fields import EmailField, StringField, TelField
+from eventsapp.fields import StringField, TelField, email_field, strip
 from eventsapp.sms.phone import InvalidPhone, to_e164
 
 GENDER_LABELS = {
@@ -48,10 +47,6 @@ YES_NO = {"yes": _l("Yes"), "no": _l("No")}
 
 def choices(labels: dict) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in labels.items()]
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class BirthDateField(DateField):
@@ -117,17 +112,7 @@ class EnrolmentForm(FlaskForm):
         filters=[strip],
         render_kw={"autocomplete": "family-name"},
     )
-    email = EmailField(
-        _l("Email"),
-        validators=[
-            InputRequired(_l("Enter your email address.")),
-            Length(max=254),
-            Email(_l("Enter an email address like name@example.fi."), check_deliverability=False),
-        ],
-        description=_l("We send the confirmation and the calendar invitation here."),
-        filters=[strip],
-        render_kw={"autocomplete": "email", "inputmode": "email"},
-    )
+    email = email_field(_l("We send the confirmation and the calendar invitation here."))
     phone = TelField(
         _l("Phone (optional)"),
         validators=[
@@ -311,14 +296,4 @@ def form_for(
 class ResendForm(FlaskForm):
     """ "Lost your link?": the address to send the links to."""
 
-    email = EmailField(
-        _l("Email"),
-        validators=[
-            InputRequired(_l("Enter your email address.")),
-            Length(max=254),
-            Email(_l("Enter an email address like name@example.fi."), check_deliverability=False),
-        ],
-        description=_l("The address you enrolled with."),
-        filters=[strip],
-        render_kw={"autocomplete": "email", "inputmode": "email"},
-    )
+    email = email_field(_l("The address you enrolled with."))

@@ -41,7 +41,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventsapp import eligibility, labels, municipalities, questions
 from eventsapp.enrolment.forms import EMPLOYMENT_LABELS, GENDER_LABELS, choices
-from eventsapp.fields import EmailField, StringField, TelField
+from eventsapp.fields import EmailField, StringField, TelField, strip
 from eventsapp.mail.reminders import OFFSETS as REMINDER_OFFSETS
 from eventsapp.manage.services import EventData, QuestionData, RuleData, SessionData
 from eventsapp.models.event import REMINDER_FIRST, REMINDER_SECOND
@@ -77,10 +77,6 @@ QUESTION_AUDIENCES = {
     questions.ORGANISER_ONLY: _l("For the organiser only: in the review and the exports"),
     questions.REACH: _l("Counts in the reach report (choice questions only)"),
 }
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def helsinki_to_utc(value: datetime | None) -> datetime | None:

@@ -93,7 +93,7 @@ def test_sigkill_mid_batch_loses_nothing(database_uri, crowd):
         delivered = len(sink.messages)
         assert 0 < delivered < PEOPLE, "the sender must be killed in the middle of its work"
         # Its claimed batch waits for the lease; a sender after the lease takes it over.
-        second = sender(database_uri, sink, crowd + timedelta(minutes=10))
+        second = sender(database_uri, sink, crowd + timedelta(seconds=90))  # the lease: a minute
         _out, err = second.communicate(timeout=120)
         assert second.returncode == 0, err
     finally:
@@ -140,3 +140,24 @@ def test_a_message_that_cannot_be_rendered_fails_alone(app, smtp, crowd):
     broken = db.session.get(OutboxMessage, broken_id)
     assert broken.status == OutboxStatus.FAILED and "could not render" in broken.last_error
     assert "@" not in broken.last_error
+
+
+def test_a_slow_batch_keeps_its_lease(app, crowd, monkeypatch):
+    """A sender that works longer than the lease renews it for what it has left, so no other
+    sender takes those messages meanwhile; a crashed one's claim ends after a minute."""
+    from eventsapp.mail import sender as mail_sender
+    from eventsapp.mail.reminders import queue_due
+
+    queue_due(crowd)
+    claimed = mail_sender.claim(crowd, 10)
+    db.session.commit()
+    first_until = db.session.get(OutboxMessage, claimed[0].id).claimed_until
+    assert first_until == crowd + mail_sender.LEASE
+    lease = mail_sender.Lease(crowd)
+    monkeypatch.setattr(mail_sender, "RENEW", 0.0)
+    time.sleep(0.05)
+    lease.keep(claimed[5:])
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, claimed[0].id).claimed_until == first_until
+    assert db.session.get(OutboxMessage, claimed[5].id).claimed_until > first_until
+    assert mail_sender.claim(crowd + timedelta(seconds=61), 200) != []  # others: free again

@@ -39,7 +39,11 @@ from eventsapp.sms.backends import SmsError, backend_from
 DUE_WORK = [reminders.queue_due]
 BATCH = 100
 
-LEASE = timedelta(minutes=5)
+# A claimed batch is the sender's for a minute; a sender that takes longer (a slow server)
+# renews the lease of what it has left every RENEW seconds. A sender killed mid-batch thus
+# holds back at most about a minute of work.
+LEASE = timedelta(minutes=1)
+RENEW = 15.0
 MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(seconds=30)
 LAST_RETRY = timedelta(hours=2)
@@ -277,26 +281,52 @@ def send_all_due(now: datetime | None = None, batch_size: int = BATCH) -> Report
     return total
 
 
+class Lease:
+    """Keeps a claimed batch this sender's while it works through it."""
+
+    def __init__(self, now: datetime):
+        self.now, self.started, self.renewed = now, time.monotonic(), time.monotonic()
+
+    def keep(self, remaining: list[Claimed]) -> None:
+        if time.monotonic() - self.renewed < RENEW or not remaining:
+            return
+        self.renewed = time.monotonic()
+        until = self.now + timedelta(seconds=self.renewed - self.started) + LEASE
+        begin_write(db.session)
+        db.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_([item.id for item in remaining]),
+                OutboxMessage.status == OutboxStatus.SENDING,
+            )
+            .values(claimed_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+
+
 def _send_batch(now: datetime, batch_size: int) -> Report:
     report = Report()
     available = channels()
     if not available:
         return report
+    lease = Lease(now)
     pending = _prepare(claim(now, batch_size, available), now, report)
     mail = [item for item in pending if item.channel == Channel.EMAIL]
     texts = [item for item in pending if item.channel == Channel.SMS]
     if mail:
-        _send_mail(mail, now, report)
+        _send_mail(mail, now, report, lease)
     if texts:
-        _send_texts(texts, now, report)
+        _send_texts(texts, now, report, lease)
     return report
 
 
-def _send_mail(pending: list[Claimed], now: datetime, report: Report) -> None:
+def _send_mail(pending: list[Claimed], now: datetime, report: Report, lease: Lease) -> None:
     envelope_from = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
     try:
         with smtp_connection() as connection:
             while pending:
+                lease.keep(pending)
                 item = pending[0]
                 try:
                     connection.sendmail(envelope_from, [item.to_address], item.mime.encode())
@@ -315,9 +345,10 @@ def _send_mail(pending: list[Claimed], now: datetime, report: Report) -> None:
             _record(item.id, _temporary, repr(error), now, report)
 
 
-def _send_texts(pending: list[Claimed], now: datetime, report: Report) -> None:
+def _send_texts(pending: list[Claimed], now: datetime, report: Report, lease: Lease) -> None:
     gateway = backend_from(current_app.config)
-    for item in pending:
+    for index, item in enumerate(pending):
+        lease.keep(pending[index:])
         try:
             gateway.send(item.to_address, item.mime, reference=str(item.id))
         except SmsError as error:

@@ -110,29 +110,36 @@ def _like(text: str) -> str:
 
 
 def upcoming(filters: Filters, now: datetime, per_page: int) -> Page:
-    spans = session_spans()
+    """A page of the calendar: published events that have not ended, by their first start.
+    Sorted and counted on Event.first_starts_at / last_ends_at (kept columns with indexes), so
+    a page costs the same at 10 000 events as at 100."""
+    conditions = [Event.status == EventStatus.PUBLISHED, Event.last_ends_at >= now]
+    if filters.category:
+        conditions.append(Category.slug == filters.category)
+    if filters.kind:
+        conditions.append(Event.kind == filters.kind)
+    if filters.organisation:
+        conditions.append(Organisation.slug == filters.organisation)
+    if filters.start:
+        conditions.append(Event.last_ends_at >= _day_start(filters.start))
+    if filters.end:
+        conditions.append(Event.first_starts_at < _day_start(filters.end + timedelta(days=1)))
+    if filters.updated_since:
+        conditions.append(Event.updated_at >= filters.updated_since)
+    for word in search.fold(filters.q).split():
+        conditions.append(Event.search_text.like(_like(word), escape="\\"))
+    counted = select(func.count(Event.id)).select_from(Event)
+    if filters.category:
+        counted = counted.join(Event.category)
+    if filters.organisation:
+        counted = counted.join(Event.organisation)
+    total = db.session.execute(counted.where(*conditions)).scalar_one()
     stmt = (
-        select(Event, spans.c.starts_at, spans.c.ends_at)
-        .join(spans, spans.c.event_id == Event.id)
+        select(Event, Event.first_starts_at, Event.last_ends_at)
         .join(Event.organisation)
         .join(Event.category)
-        .where(Event.status == EventStatus.PUBLISHED, spans.c.ends_at >= now)
+        .where(*conditions)
     )
-    if filters.category:
-        stmt = stmt.where(Category.slug == filters.category)
-    if filters.kind:
-        stmt = stmt.where(Event.kind == filters.kind)
-    if filters.organisation:
-        stmt = stmt.where(Organisation.slug == filters.organisation)
-    if filters.start:
-        stmt = stmt.where(spans.c.ends_at >= _day_start(filters.start))
-    if filters.end:
-        stmt = stmt.where(spans.c.starts_at < _day_start(filters.end + timedelta(days=1)))
-    if filters.updated_since:
-        stmt = stmt.where(Event.updated_at >= filters.updated_since)
-    for word in search.fold(filters.q).split():
-        stmt = stmt.where(Event.search_text.like(_like(word), escape="\\"))
-    total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     pages = max(1, math.ceil(total / per_page))
     page = min(filters.page, pages)
     rows = db.session.execute(
@@ -142,7 +149,7 @@ def upcoming(filters: Filters, now: datetime, per_page: int) -> Page:
             selectinload(Event.sessions),
             selectinload(Event.rules),
         )
-        .order_by(spans.c.starts_at, Event.id)
+        .order_by(Event.first_starts_at, Event.id)
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()

@@ -5,7 +5,18 @@ import unicodedata
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import DDL, JSON, CheckConstraint, ForeignKey, Index, String, Text, func, select
+from sqlalchemy import (
+    DDL,
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    func,
+    select,
+    update,
+)
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 
@@ -62,6 +73,10 @@ class Event(db.Model):
         CheckConstraint(_in("attendance_mode", AttendanceMode), name="attendance_mode"),
         CheckConstraint("capacity >= 0", name="capacity"),
         CheckConstraint("waitlist_cap IS NULL OR waitlist_cap >= 0", name="waitlist_cap"),
+        # The calendar: published events in order of their first start, and how many have not
+        # ended (keep_spans keeps both columns).
+        Index("ix_event_status_first_starts_at", "status", "first_starts_at", "id"),
+        Index("ix_event_status_last_ends_at", "status", "last_ends_at"),
         # PostgreSQL serves `search_text LIKE '%word%'` from a trigram index; SQLite scans.
         Index(
             "ix_event_search_text_trgm",
@@ -93,6 +108,11 @@ class Event(db.Model):
     # Title, summary, description and organiser's name folded by `search.fold` (lower case, no
     # accents), kept by `keep_search_text`: the calendar's search reads only this column.
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The first session's start and the last session's end, kept by `keep_spans` after every
+    # flush that touches a session: the calendar sorts and pages on an index, not on an
+    # aggregate of every session (flat at 10 000 events).
+    first_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    last_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     language: Mapped[str] = mapped_column(String(40), default="fi")  # e.g. "fi" or "fi,en"
     attendance_mode: Mapped[str] = mapped_column(String(20), default=AttendanceMode.IN_PERSON)
     capacity: Mapped[int] = mapped_column(default=20)
@@ -214,6 +234,27 @@ def keep_search_text(session: Session, _context, _instances) -> None:
         elif isinstance(obj, Organisation) and state.attrs.name.history.has_changes():
             for event in session.scalars(select(Event).where(Event.organisation_id == obj.id)):
                 _refresh_search_text(session, event)
+
+
+@sa_event.listens_for(Session, "after_flush")
+def keep_spans(session: Session, _context) -> None:
+    """Write each touched event's first start and last end, from its sessions as flushed."""
+    touched = {
+        obj.event_id if obj.event_id is not None else getattr(obj.event, "id", None)
+        for obj in (*session.new, *session.dirty, *session.deleted)
+        if isinstance(obj, EventSession)
+    }
+    touched |= {obj.id for obj in session.new if isinstance(obj, Event)}
+    touched.discard(None)
+    if not touched:
+        return
+    first = select(func.min(EventSession.starts_at)).where(EventSession.event_id == Event.id)
+    last = select(func.max(EventSession.ends_at)).where(EventSession.event_id == Event.id)
+    session.connection().execute(
+        update(Event.__table__)
+        .where(Event.__table__.c.id.in_(touched))
+        .values(first_starts_at=first.scalar_subquery(), last_ends_at=last.scalar_subquery())
+    )
 
 
 class EventSession(db.Model):
